@@ -1,0 +1,5 @@
+"""Allow ``python -m emotune``."""
+
+from emotune.cli import main
+
+raise SystemExit(main())

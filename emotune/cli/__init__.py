@@ -1,0 +1,57 @@
+"""The ``emotune`` command line.
+
+Each subcommand lives in its own module under ``emotune.cli`` exposing ``register(subparsers)``
+and ``run(args) -> int``. Modules import their heavy dependencies inside ``run`` so that
+``emotune --help`` stays fast and pulls in neither Qt nor TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from emotune import __version__
+
+# Order here is the order shown in --help.
+COMMANDS: tuple[str, ...] = (
+    "gui",
+    "detect",
+    "scan",
+    "tag",
+    "play",
+    "train",
+    "evaluate",
+    "bench",
+    "doctor",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="emotune",
+        description="Reads your mood from the webcam and plays music from your own library to fit it. "
+        "Runs fully offline; camera frames never leave the process.",
+    )
+    parser.add_argument("--version", action="version", version=f"emotune {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"emotune.cli.{name}")
+        sub = module.register(subparsers)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point for the ``emotune`` console script; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `emotune` alone, or `emotune --camera X`, means the GUI.
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        argv = ["gui", *argv]
+    args = parser.parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        return 130

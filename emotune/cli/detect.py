@@ -1,0 +1,17 @@
+"""`emotune detect` (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from emotune.cli._common import not_built
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the `detect` subcommand."""
+    return subparsers.add_parser("detect", help="(not built yet)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the subcommand."""
+    return not_built("detect")

@@ -1,0 +1,1 @@
+"""Mood smoothing and tracking (see the vision pipeline issue). Placeholder until built."""

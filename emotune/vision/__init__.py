@@ -1,0 +1,1 @@
+"""Camera frames to faces to emotion probabilities. No Qt here."""
