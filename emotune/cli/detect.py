@@ -1,17 +1,193 @@
-"""`emotune detect` (not built yet)."""
+"""`emotune detect PATH`: faces, boxes and emotion probabilities for an image, a video, a folder
+of images or a camera; for streams also the smoothed mood timeline and the number of switches."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import Any
 
-from emotune.cli._common import not_built
+from emotune.cli._common import fail
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `detect` subcommand."""
-    return subparsers.add_parser("detect", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "detect",
+        help="detect faces and emotions in an image, video, image folder or camera",
+        description="Detect faces and their emotions. An image prints one row per face; a video, "
+        "folder or camera prints per-frame results (every Nth frame), the smoothed mood timeline "
+        "and how often the mood switched. Frames are never written anywhere.",
+    )
+    parser.add_argument("path", help="image, video file, folder of images, or camera number (e.g. 0)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
+    parser.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
+    parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
+    parser.add_argument("--primary", choices=("largest", "center"), default="largest", help="which face drives the mood (default largest)")
+    parser.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
+    parser.add_argument("--dwell", type=float, default=None, metavar="S", help="seconds a new mood must lead before it is declared (default 3)")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the subcommand."""
-    return not_built("detect")
+    """Run the subcommand; returns 0 on success, 1 on a user-facing error."""
+    from emotune.mood import MoodConfig, MoodTracker
+    from emotune.vision.calibration import load_calibration, model_id
+    from emotune.vision.classifier import EmotionClassifier, ModelLoadError
+    from emotune.vision.pipeline import FramePipeline
+    from emotune.vision.sources import ImageSource, SourceError, SourceStatus, open_source
+
+    if args.every < 1:
+        return fail("--every must be at least 1")
+    try:
+        source = open_source(args.path)
+    except SourceError as error:
+        return fail(str(error))
+    try:
+        classifier = EmotionClassifier.load(args.model)
+    except ModelLoadError as error:
+        return fail(str(error))
+
+    calibration = None if args.no_calibration else load_calibration(model_id=_safe_model_id(model_id, classifier))
+    config = MoodConfig() if args.dwell is None else MoodConfig(dwell_s=args.dwell)
+    tracker = MoodTracker(config)
+    pipeline = FramePipeline(
+        classifier,
+        tracker=tracker,
+        primary=args.primary,
+        logit_bias=calibration.logit_bias if calibration else None,
+    )
+    try:
+        source.open()
+    except SourceError as error:
+        return fail(str(error))
+
+    frames: list[dict[str, Any]] = []
+    read = 0
+    try:
+        while source.status in (SourceStatus.OPEN, SourceStatus.LOST):
+            if read % args.every:
+                frame = source.read()  # skipped frame: decoded but not analysed
+                read += frame is not None
+                continue
+            result = pipeline.step(source)
+            if result is None:
+                continue
+            read += 1
+            frames.append(_frame_record(result))
+            if not args.json and not isinstance(source, ImageSource):
+                _print_frame_row(frames[-1], header=len(frames) == 1)
+            if args.max_frames is not None and len(frames) >= args.max_frames:
+                break
+    except KeyboardInterrupt:
+        pass  # a camera run ends with Ctrl-C; still print the summary
+    finally:
+        source.close()
+
+    report = _report(args.path, source, frames, tracker, pipeline, calibration is not None)
+    if args.json:
+        json.dump(report, sys.stdout, indent=2)
+        print()
+    elif isinstance(source, ImageSource):
+        _print_image(report)
+    else:
+        _print_summary(report)
+    return 0
+
+
+def _safe_model_id(model_id: Any, classifier: Any) -> str | None:
+    try:
+        return model_id(classifier.path)
+    except (OSError, AttributeError):
+        return None
+
+
+def _frame_record(result: Any) -> dict[str, Any]:
+    primary = result.primary
+    return {
+        "index": result.frame.index,
+        "t": round(result.frame.timestamp, 3),
+        "faces": [face.as_dict() for face in result.faces],
+        "primary": primary.emotion.key if primary else None,
+        "primary_confidence": round(primary.confidence, 4) if primary else None,
+        "mood": result.mood.mood.key if result.mood and result.mood.mood else None,
+        "state": result.mood.state.value if result.mood else None,
+        "ms": round(result.timings.total_ms, 2),
+    }
+
+
+def _report(path: str, source: Any, frames: list[dict[str, Any]], tracker: Any, pipeline: Any, calibrated: bool) -> dict[str, Any]:
+    from emotune.mood import MoodEventKind
+
+    timeline = [
+        {
+            "t": round(event.timestamp, 3),
+            "from": event.old.key if event.old else None,
+            "to": event.new.key if event.new else None,
+            "confidence": round(event.confidence, 4),
+        }
+        for event in tracker.events
+        if event.kind is MoodEventKind.MOOD_CHANGED
+    ]
+    kind = type(source).__name__.replace("Source", "").replace("File", "").lower()
+    return {
+        "source": str(path),
+        "kind": kind,
+        "calibrated": calibrated,
+        "frames_analysed": len(frames),
+        "frames": frames,
+        "mood_timeline": timeline,
+        "mood_switches": tracker.switches,
+        "final_mood": tracker.mood.key if tracker.mood else None,
+        "final_state": tracker.state.value,
+        "timing_ms": pipeline.stats.summary(),
+    }
+
+
+def _print_image(report: dict[str, Any]) -> None:
+    from emotune.emotions import CLASS_NAMES
+
+    faces = report["frames"][0]["faces"] if report["frames"] else []
+    if not faces:
+        print(f"{report['source']}: no face found")
+        return
+    names = " ".join(f"{name:>8}" for name in CLASS_NAMES)
+    print(f"{'face':>4}  {'box x,y,w,h':<19} {'primary':<7} {'emotion':<9} {'p':>5}  {names}")
+    for number, face in enumerate(faces):
+        box = ",".join(str(v) for v in face["box"])
+        probs = " ".join(f"{face['probabilities'][name]:8.3f}" for name in CLASS_NAMES)
+        mark = "*" if face["primary"] else ""
+        print(f"{number:>4}  {box:<19} {mark:<7} {face['emotion']:<9} {face['confidence']:5.2f}  {probs}")
+    if report["calibrated"]:
+        print("(neutral-face calibration applied; --no-calibration to ignore it)")
+
+
+def _print_frame_row(record: dict[str, Any], header: bool) -> None:
+    if header:
+        print(f"{'frame':>6} {'t (s)':>8} {'faces':>5}  {'primary (p)':<16} {'mood':<9} {'state':<11} {'ms':>6}")
+    primary = f"{record['primary']} ({record['primary_confidence']:.2f})" if record["primary"] else "-"
+    print(
+        f"{record['index']:>6} {record['t']:>8.2f} {len(record['faces']):>5}  {primary:<16} "
+        f"{record['mood'] or '-':<9} {record['state'] or '-':<11} {record['ms']:>6.1f}"
+    )
+
+
+def _print_summary(report: dict[str, Any]) -> None:
+    print()
+    print(f"Analysed {report['frames_analysed']} frames of {report['source']}.")
+    if report["mood_timeline"]:
+        print("Mood timeline:")
+        for change in report["mood_timeline"]:
+            origin = change["from"] or "(start)"
+            print(f"  {change['t']:8.2f} s  {origin} -> {change['to']}  (p={change['confidence']:.2f})")
+    else:
+        print("No mood was declared (no steady face long enough).")
+    print(f"Mood switches (after the first mood): {report['mood_switches']}  (final mood: {report['final_mood'] or '-'}, state: {report['final_state']})")
+    timing = report["timing_ms"]
+    if "total_ms_median" in timing:
+        print(
+            f"Per frame: detect {timing['detect_ms_median']:.1f} ms, classify {timing['classify_ms_median']:.1f} ms, "
+            f"total {timing['total_ms_median']:.1f} ms (medians over the last {min(int(timing['frames']), 120)} frames)"
+        )

@@ -1,17 +1,73 @@
-"""`emotune evaluate` (not built yet)."""
+"""`emotune evaluate`: accuracy, per-class table, ROC/AUC and calibration of an emotion model.
+
+    emotune evaluate --model models/emotion.tflite --data fer2013_trainval.npz --split tune
+    emotune evaluate --model runs/x/best.keras --data ... --split val --out reports/val --json
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 
-from emotune.cli._common import not_built
+from emotune.cli._common import fail, print_json
+
+DATA_ENV = "EMOTUNE_DATA"
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `evaluate` subcommand."""
-    return subparsers.add_parser("evaluate", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "evaluate",
+        help="evaluate an emotion model on a labelled split",
+        description="Evaluate a .tflite (through the runtime classifier) or .keras model on a split of an npz "
+        "(x_<split>, y_<split>, optional ferplus_votes_<split> and nf_<split>). 'tune' and 'fit' are the "
+        "tuning split of train and the rest of train.",
+    )
+    parser.add_argument("--model", default=None, help="model file (.tflite or .keras); default models/emotion.tflite")
+    parser.add_argument("--data", default=os.environ.get(DATA_ENV), help=f"npz file; default ${DATA_ENV}")
+    parser.add_argument("--split", default="tune", help="split name: val, train, tune, fit, ... (default tune)")
+    parser.add_argument("--out", default=None, help="folder for report.json and the PNG plots")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument("--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'")
+    parser.add_argument("--seed", type=int, default=None, help="recompute 'tune' with this seed when no run folder is known")
+    return parser
+
+
+def _finite(value):
+    """Replace NaN/inf by None so the output is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the subcommand."""
-    return not_built("evaluate")
+    """Run the evaluation and print a table or JSON."""
+    from emotune.paths import DEFAULT_MODEL
+
+    model = args.model or str(DEFAULT_MODEL)
+    if not args.data:
+        return fail(f"--data is required (or set {DATA_ENV})")
+    if not os.path.isfile(args.data):
+        return fail(f"data file {args.data} not found")
+    if not os.path.isfile(model):
+        return fail(f"model file {model} not found")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from emotune.training.evaluate import evaluate_model, format_report
+    from emotune.vision.classifier import ModelLoadError
+
+    try:
+        report = evaluate_model(model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed)
+    except (KeyError, ValueError, ModelLoadError) as error:
+        return fail(str(error))
+    if args.json:
+        print_json(_finite(report))
+    else:
+        print(format_report(report))
+        if args.out:
+            print(f"\nreport.json and plots in {args.out}")
+    return 0

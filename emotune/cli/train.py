@@ -1,17 +1,121 @@
-"""`emotune train` (not built yet)."""
+"""`emotune train`: train the emotion CNN, or export a checkpoint as the shipped model.
+
+    emotune train --data fer2013_trainval.npz --out runs/my_run          # train
+    emotune train --data ... --resume runs/my_run                       # continue a run
+    emotune train --data ... --export-from runs/my_run/best.keras       # calibrate + export to models/
+
+Needs the ``train`` extra (TensorFlow, matplotlib); imported only inside :func:`run` so that
+``emotune --help`` stays fast.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
-from emotune.cli._common import not_built
+from emotune.cli._common import fail
+
+DATA_ENV = "EMOTUNE_DATA"
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `train` subcommand."""
-    return subparsers.add_parser("train", help="(not built yet)")
+    parser = subparsers.add_parser(
+        "train",
+        help="train the emotion model, or export a checkpoint (--export-from)",
+        description="Train the emotion CNN on FER2013/FER+ (writes train.log, best.keras, last.keras, "
+        "history.csv into --out), or with --export-from calibrate and export a checkpoint to models/.",
+    )
+    parser.add_argument(
+        "--data",
+        default=os.environ.get(DATA_ENV),
+        help=f"npz with x_train/y_train (+ ferplus_votes_train, nf_train); default ${DATA_ENV}",
+    )
+    parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
+    parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
+    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--patience", type=int, default=12, help="early-stopping patience in epochs")
+    parser.add_argument("--seed", type=int, default=1234, help="seed for weights, shuffling and the tuning split")
+    parser.add_argument("--max-train", type=int, default=None, help="cap training rows (smoke tests)")
+    parser.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
+    parser.add_argument("--resume", metavar="PATH", help="run folder or last.keras to continue from")
+    parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    export = parser.add_argument_group("export (instead of training)")
+    export.add_argument("--export-from", metavar="CKPT", help="export this .keras checkpoint (e.g. runs/x/best.keras) instead of training")
+    export.add_argument("--models-dir", default=None, help="where to write emotion.tflite & co. (default: the project's models/)")
+    export.add_argument(
+        "--quantization",
+        choices=("auto", "float32", "dynamic", "int8"),
+        default="auto",
+        help="auto: fastest variant within --max-accuracy-drop of float on the tuning split",
+    )
+    export.add_argument("--max-accuracy-drop", type=float, default=0.005, help="allowed tuning-accuracy loss for auto (default 0.005)")
+    export.add_argument("--run-dir", default=None, help="run folder with tune_index.npy (default: the checkpoint's folder)")
+    export.add_argument("--with-val", action="store_true", help="also evaluate on val for the model card (final export only)")
+    return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the subcommand."""
-    return not_built("train")
+    """Train, or export when ``--export-from`` is given."""
+    if not args.data:
+        return fail(f"--data is required (or set {DATA_ENV}); e.g. --data fer2013_trainval.npz")
+    if not os.path.isfile(args.data):
+        return fail(f"data file {args.data} not found")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        if args.export_from:
+            return _export(args)
+        return _train(args)
+    except ImportError as error:
+        return fail(f"training needs the 'train' extra (pip install -e '.[train]'): {error}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from emotune.training.train import TrainConfig, train
+
+    config = TrainConfig(
+        data=args.data,
+        out=args.out,
+        arch=args.arch,
+        labels=args.labels,
+        ferplus_weight=args.ferplus_weight,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        seed=args.seed,
+        max_train=args.max_train,
+    )
+    # A progress bar on a terminal; one line per epoch in logs and pipes.
+    verbose = 2 if args.quiet or not sys.stdout.isatty() else 1
+    out = train(config, resume=args.resume, verbose=verbose)
+    print(f"done: {out / 'best.keras'} (log {out / 'train.log'}). Export it with:\n"
+          f"  emotune train --data {args.data} --export-from {out / 'best.keras'}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from emotune.paths import MODELS_DIR
+    from emotune.training.export import export
+
+    if not os.path.isfile(args.export_from):
+        return fail(f"checkpoint {args.export_from} not found")
+    metrics = export(
+        args.export_from,
+        args.data,
+        out_dir=args.models_dir or MODELS_DIR,
+        quantization=args.quantization,
+        run_dir=args.run_dir,
+        max_accuracy_drop=args.max_accuracy_drop,
+        with_val=args.with_val,
+    )
+    tune = metrics["tune"]
+    print(
+        f"exported {metrics['model']['quantization']} model, T={metrics['model']['temperature']:.3f}: "
+        f"tune accuracy {tune['accuracy']:.4f} (FER2013), {tune.get('accuracy_ferplus', float('nan')):.4f} (FER+)"
+    )
+    return 0

@@ -31,6 +31,7 @@ class Track:
     energy: float | None = None  # 0..1 relative loudness, from analysis
     has_cover: bool = False
     mood_tag: str | None = None  # the raw mood text found in the file, if any
+    format: str = ""  # container: "mp3", "flac", "ogg", "opus", "m4a", "wav" or "aiff"
 
     def to_dict(self) -> dict:
         """JSON-friendly dict (paths as strings, emotion as its key)."""

@@ -1,0 +1,180 @@
+"""Put every track on the mood map: a (valence, arousal) point, an emotion, a source, a confidence.
+
+Evidence is used in a fixed order of trust - the same order as ``emotune.music.track.SOURCES``:
+
+1. ``tag``      - a mood tag in the file whose text we recognise (the user or a tagger said so);
+2. ``folder``   - the track sits in a folder named after a mood (``happy/``, ``Sad Songs/``);
+3. ``analysis`` - tempo, mode and energy measured from the audio;
+4. ``default``  - nothing known: neutral, at the centre, confidence 0.
+
+From analysis (the seed's rule: positive moods go with faster tempi and major mode, negative moods
+with slower tempi and minor mode; loudness adds activation):
+
+* valence  = 0.7 x mode term (+-0.4..1, by how clearly major/minor) + 0.2 x tempo term
+* arousal  = 0.65 x tempo term + 0.35 x energy term
+* emotion  = the nearest emotion on the circumplex (``nearest_emotion``)
+
+where the tempo term maps 60..160 BPM onto -1..+1 and the energy term maps 0..1 onto -1..+1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from emotune.emotions import Emotion, nearest_emotion
+from emotune.music.analysis import AnalysisResult
+from emotune.music.moodwords import MoodMatch, folder_mood, parse_mood
+from emotune.music.tags import TagInfo
+from emotune.music.track import Track
+
+TAG_CONFIDENCE = 0.9
+FOLDER_CONFIDENCE = 0.6
+# Analysis never claims more than a folder name does: 0.2 (ambiguous mode) .. 0.5 (clear mode).
+ANALYSIS_MIN_CONFIDENCE, ANALYSIS_MAX_CONFIDENCE = 0.2, 0.5
+
+_SLOW_BPM, _FAST_BPM = 60.0, 160.0
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a track sits on the mood map and why."""
+
+    emotion: Emotion
+    valence: float
+    arousal: float
+    source: str  # "tag", "folder", "analysis" or "default"
+    confidence: float  # 0..1
+
+
+def _clip(value: float, low: float = -1.0, high: float = 1.0) -> float:
+    return max(low, min(high, value))
+
+
+def tempo_term(bpm: float) -> float:
+    """-1 at 60 BPM or slower, +1 at 160 BPM or faster, linear in between."""
+    middle = (_SLOW_BPM + _FAST_BPM) / 2
+    return _clip((bpm - middle) / ((_FAST_BPM - _SLOW_BPM) / 2))
+
+
+def from_analysis(result: AnalysisResult) -> Placement:
+    """Place a track from its measured tempo, mode and energy (see the module docstring)."""
+    sign = 1.0 if result.mode == "major" else -1.0
+    mode = sign * (0.4 + 0.6 * result.mode_strength)
+    tempo = tempo_term(result.tempo)
+    energy = 2.0 * result.energy - 1.0
+    valence = _clip(0.7 * mode + 0.2 * tempo)
+    arousal = _clip(0.65 * tempo + 0.35 * energy)
+    confidence = ANALYSIS_MIN_CONFIDENCE + (
+        ANALYSIS_MAX_CONFIDENCE - ANALYSIS_MIN_CONFIDENCE
+    ) * result.mode_strength
+    return Placement(
+        nearest_emotion(valence, arousal),
+        round(valence, 3),
+        round(arousal, 3),
+        "analysis",
+        round(confidence, 3),
+    )
+
+
+def _from_match(match: MoodMatch, source: str, confidence: float) -> Placement:
+    return Placement(match.emotion, match.valence, match.arousal, source, confidence)
+
+
+def place(
+    mood_tag: str | None,
+    folder_names: Sequence[str] = (),
+    analysis: AnalysisResult | None = None,
+) -> Placement:
+    """Best placement from the evidence available: tag > folder > analysis > default.
+
+    ``folder_names`` are the track's enclosing folder names, nearest first.
+    """
+    match = parse_mood(mood_tag)
+    if match is not None:
+        return _from_match(match, "tag", TAG_CONFIDENCE)
+    for name in folder_names:
+        match = folder_mood(name)
+        if match is not None:
+            return _from_match(match, "folder", FOLDER_CONFIDENCE)
+    if analysis is not None:
+        return from_analysis(analysis)
+    neutral = Emotion.NEUTRAL
+    return Placement(neutral, neutral.valence, neutral.arousal, "default", 0.0)
+
+
+_KEY_RE = re.compile(
+    r"^\s*([A-Ga-g])\s*([#b\u266f\u266d]?)\s*(m|min|minor|maj|major|dur|moll)?\s*$", re.IGNORECASE
+)
+_CAMELOT_RE = re.compile(r"^\s*(\d{1,2})\s*([AB])\s*$", re.IGNORECASE)
+_OPENKEY_RE = re.compile(r"^\s*(\d{1,2})\s*([dm])\s*$", re.IGNORECASE)
+
+
+def mode_from_key(text: str | None) -> str | None:
+    """``"major"``/``"minor"`` from a key tag: ``"Am"``, ``"F# minor"``, ``"Cmaj"``, Camelot
+    ``"8A"`` or Open Key ``"1m"``; None if unrecognised (e.g. ``"o"`` for off-key)."""
+    if not text:
+        return None
+    if m := _CAMELOT_RE.match(text):
+        return "minor" if m.group(2).upper() == "A" else "major"
+    if m := _OPENKEY_RE.match(text):
+        return "minor" if m.group(2).lower() == "m" else "major"
+    if m := _KEY_RE.match(text):
+        quality = (m.group(3) or "").lower()
+        if quality in ("m", "min", "minor", "moll"):
+            # a lone "m" after the note is minor; "M" (upper) conventionally means major
+            return "major" if m.group(3) == "M" else "minor"
+        return "major"
+    return None
+
+
+def folder_names(path: Path, root: Path | None) -> list[str]:
+    """Names of the folders between ``path`` and ``root`` (inclusive), nearest first."""
+    names: list[str] = []
+    parent = path.parent
+    while True:
+        names.append(parent.name)
+        if root is None or parent == root or parent.parent == parent:
+            break
+        parent = parent.parent
+    return [n for n in names if n]
+
+
+def display_name(path: Path) -> str:
+    """A printable title from a file name (undecodable bytes become U+FFFD)."""
+    raw = path.stem.encode("utf-8", "surrogateescape")
+    return raw.decode("utf-8", "replace").replace("_", " ").strip() or path.name
+
+
+def build_track(
+    path: Path,
+    tags: TagInfo,
+    root: Path | None = None,
+    analysis: AnalysisResult | None = None,
+) -> Track:
+    """The shared :class:`Track` for one file, placed on the mood map."""
+    placement = place(tags.mood, folder_names(path, root), analysis)
+    tempo = tags.bpm if tags.bpm else (analysis.tempo if analysis else None)
+    mode = mode_from_key(tags.key) or (analysis.mode if analysis else None)
+    key = tags.key or (analysis.key if analysis else None)
+    return Track(
+        path=path,
+        title=tags.title or display_name(path),
+        artist=tags.artist or "",
+        album=tags.album or "",
+        duration=tags.duration,
+        emotion=placement.emotion,
+        valence=placement.valence,
+        arousal=placement.arousal,
+        source=placement.source,
+        confidence=placement.confidence,
+        tempo=round(tempo, 1) if tempo else None,
+        mode=mode,
+        key=key,
+        energy=analysis.energy if analysis else None,
+        has_cover=tags.has_cover,
+        mood_tag=tags.mood,
+        format=tags.format,
+    )

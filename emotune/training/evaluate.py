@@ -1,0 +1,237 @@
+"""Evaluate an emotion model on a labelled split: metrics (pure NumPy) and plots (matplotlib, Agg).
+
+Reports against both label sets when the data allows: the original FER2013 labels, and the strict
+FER+ majority (a class with more than half of all 10 annotator votes; other rows are skipped).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from emotune.emotions import CLASS_NAMES, NUM_CLASSES
+from emotune.training import calibrate, splits
+from emotune.training import data as fer
+
+# -- metrics ---------------------------------------------------------------------------------
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """(7, 7) counts; rows are true classes, columns predicted classes."""
+    flat = labels.astype(np.int64) * NUM_CLASSES + predicted.astype(np.int64)
+    return np.bincount(flat, minlength=NUM_CLASSES * NUM_CLASSES).reshape(NUM_CLASSES, NUM_CLASSES)
+
+
+def roc_curve(scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(false positive rate, true positive rate) points for one-vs-rest scores, ties merged."""
+    order = np.argsort(-scores, kind="mergesort")
+    scores, positive = scores[order], positive[order].astype(np.float64)
+    # Only emit a point where the score changes, so tied scores form one diagonal step.
+    distinct = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tps = np.cumsum(positive)[distinct]
+    fps = (distinct + 1) - tps
+    p, n = positive.sum(), len(positive) - positive.sum()
+    tpr = np.r_[0.0, tps / p] if p else np.r_[0.0, np.zeros_like(tps)]
+    fpr = np.r_[0.0, fps / n] if n else np.r_[0.0, np.zeros_like(fps)]
+    return fpr, tpr
+
+
+def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
+    """Area under a ROC curve by the trapezoid rule."""
+    return float(np.trapezoid(tpr, fpr)) if hasattr(np, "trapezoid") else float(np.trapz(tpr, fpr))
+
+
+def classification_metrics(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> dict:
+    """Accuracy, balanced accuracy, macro F1, confusion matrix, per-class rates, AUC and ECE.
+
+    Per-class TP/TN/FP/FN rates follow the seed study's tables: TP rate = recall, TN rate =
+    specificity, FP rate = 1 - specificity, FN rate = 1 - recall. Balanced accuracy and macro
+    F1 average over the classes present in ``labels``.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(labels).astype(np.int64)
+    predicted = probabilities.argmax(axis=1)
+    cm = confusion_matrix(labels, predicted)
+    total = cm.sum()
+    per_class, recalls, f1s, aucs = {}, [], [], {}
+    for k, name in enumerate(CLASS_NAMES):
+        tp = int(cm[k, k])
+        fn = int(cm[k].sum() - tp)
+        fp = int(cm[:, k].sum() - tp)
+        tn = int(total - tp - fn - fp)
+        support = tp + fn
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / support if support else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        specificity = tn / (tn + fp) if tn + fp else 0.0
+        entry = {
+            "support": support,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "tp_rate": recall,
+            "tn_rate": specificity,
+            "fp_rate": 1.0 - specificity if tn + fp else 0.0,
+            "fn_rate": 1.0 - recall if support else 0.0,
+            "tp": tp,
+            "tn": tn,
+            "fp": fp,
+            "fn": fn,
+        }
+        if support and support < len(labels):
+            fpr, tpr = roc_curve(probabilities[:, k], labels == k)
+            entry["auc"] = aucs[name] = auc(fpr, tpr)
+        per_class[name] = entry
+        if support:
+            recalls.append(recall)
+            f1s.append(f1)
+    rel = calibrate.reliability(probabilities, labels, bins)
+    clipped = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
+    return {
+        "n": int(len(labels)),
+        "accuracy": float((predicted == labels).mean()) if len(labels) else float("nan"),
+        "balanced_accuracy": float(np.mean(recalls)) if recalls else float("nan"),
+        "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
+        "macro_auc": float(np.mean(list(aucs.values()))) if aucs else float("nan"),
+        "nll": float(-np.log(clipped).mean()) if len(labels) else float("nan"),
+        "ece": rel.ece,
+        "confusion": cm.tolist(),
+        "per_class": per_class,
+        "reliability": {
+            "edges": rel.edges.tolist(),
+            "confidence": [None if np.isnan(v) else float(v) for v in rel.confidence],
+            "accuracy": [None if np.isnan(v) else float(v) for v in rel.accuracy],
+            "count": rel.count.tolist(),
+        },
+    }
+
+
+def label_sets(split: fer.Split) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{name: (row mask, labels)}`` for FER2013 labels and, with votes, strict FER+ majority."""
+    sets = {"fer2013": (np.ones(len(split), dtype=bool), split.labels.astype(np.int64))}
+    if split.votes is not None:
+        majority = fer.ferplus_majority(split.votes)
+        has = majority >= 0
+        sets["ferplus"] = (has, majority[has])
+    return sets
+
+
+def evaluate_probabilities(probabilities: np.ndarray, split: fer.Split) -> dict:
+    """Metrics for every available label set, plus the top-level summary numbers."""
+    report: dict = {"n": len(split)}
+    for name, (mask, labels) in label_sets(split).items():
+        report[name] = classification_metrics(probabilities[mask], labels)
+    report["accuracy"] = report["fer2013"]["accuracy"]
+    if "ferplus" in report:
+        report["accuracy_ferplus"] = report["ferplus"]["accuracy"]
+        report["n_ferplus"] = report["ferplus"]["n"]
+    return report
+
+
+# -- models ----------------------------------------------------------------------------------
+
+
+def predict_probabilities(model_path: str | Path, faces: np.ndarray, chunk: int = 128) -> tuple[np.ndarray, dict]:
+    """Calibrated probabilities (N, 7) for uint8 faces from a ``.tflite`` or ``.keras`` model.
+
+    A ``.tflite`` goes through the runtime :class:`EmotionClassifier` (so this measures exactly
+    what ships). A ``.keras`` model is divided by the temperature in its ``.json`` sidecar when one
+    sits next to it (``models/emotion.keras`` + ``models/emotion.json``), else T = 1.
+    """
+    path = Path(model_path)
+    if path.suffix == ".tflite":
+        from emotune.vision.classifier import EmotionClassifier
+
+        classifier = EmotionClassifier.load(path)
+        parts = [classifier.predict(faces[i : i + chunk]) for i in range(0, len(faces), chunk)]
+        info = {"backend": classifier.backend, "temperature": classifier.temperature,
+                "quantization": classifier.metadata.quantization, "arch": classifier.metadata.arch}
+        return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32), info
+    if path.suffix == ".keras":
+        from emotune.training.export import keras_logits, load_source
+
+        sidecar = path.with_suffix(".json")
+        temperature = float(json.loads(sidecar.read_text()).get("temperature", 1.0)) if sidecar.is_file() else 1.0
+        model = load_source(path)
+        logits = keras_logits(model, faces)
+        info = {"backend": "keras", "temperature": temperature, "quantization": "float32", "arch": model.name}
+        return calibrate.softmax(logits / temperature).astype(np.float32), info
+    raise ValueError(f"unsupported model file {path}: expected .tflite or .keras")
+
+
+def evaluate_model(
+    model_path: str | Path,
+    data: str | Path,
+    split: str,
+    out: str | Path | None = None,
+    run_dir: str | Path | None = None,
+    seed: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> dict:
+    """Evaluate ``model_path`` on ``split`` of ``data``; write plots and report.json into ``out``.
+
+    ``split`` may be any ``x_<split>`` in the npz, or ``tune``/``fit`` (carved out of train with
+    the run's ``tune_index.npy`` -- ``run_dir``, or the model's own folder -- else by ``seed``).
+    """
+    run_dir = run_dir or splits.run_dir_of(model_path)
+    faces_split = splits.load_named_split(data, split, run_dir=run_dir, seed=seed)
+    probabilities, info = predict_probabilities(model_path, faces_split.faces)
+    report = evaluate_probabilities(probabilities, faces_split)
+    report.update({"model": str(model_path), "data": str(data), "split": split, **info})
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        from emotune.training import plots
+
+        report["plots"] = [str(p) for p in plots.write_all(report, probabilities, faces_split, out)]
+        (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+        if log:
+            log(f"wrote {out / 'report.json'} and {len(report['plots'])} plots")
+    return report
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def format_report(report: dict) -> str:
+    """A human-readable summary: headline numbers and a per-class table per label set."""
+    lines = [
+        f"model {report.get('model')}  split {report.get('split')}  ({report['n']} faces, "
+        f"backend {report.get('backend')}, T={report.get('temperature', 1.0):.3f})"
+    ]
+    for name, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
+        if name not in report:
+            continue
+        m = report[name]
+        lines += [
+            "",
+            f"{title}: n={m['n']}  accuracy {m['accuracy']:.4f}  balanced {m['balanced_accuracy']:.4f}  "
+            f"macro-F1 {m['macro_f1']:.4f}  macro-AUC {m['macro_auc']:.4f}  ECE {m['ece']:.4f}",
+            f"  {'class':<9}{'n':>6}{'prec':>7}{'recall':>7}{'F1':>7}{'AUC':>7}{'TPR':>7}{'TNR':>7}{'FPR':>7}{'FNR':>7}",
+        ]
+        for cls, row in m["per_class"].items():
+            lines.append(
+                f"  {cls:<9}{row['support']:>6}{row['precision']:>7.3f}{row['recall']:>7.3f}{row['f1']:>7.3f}"
+                f"{row.get('auc', float('nan')):>7.3f}{row['tp_rate']:>7.3f}{row['tn_rate']:>7.3f}"
+                f"{row['fp_rate']:>7.3f}{row['fn_rate']:>7.3f}"
+            )
+        lines.append("  confusion (rows true, cols predicted): " + " ".join(c[:3] for c in CLASS_NAMES))
+        for cls, row in zip(CLASS_NAMES, m["confusion"], strict=True):
+            lines.append(f"  {cls:<9}" + "".join(f"{v:>6}" for v in row))
+    return "\n".join(lines)
+
+
+__all__ = [
+    "auc",
+    "classification_metrics",
+    "confusion_matrix",
+    "evaluate_model",
+    "evaluate_probabilities",
+    "format_report",
+    "label_sets",
+    "predict_probabilities",
+    "roc_curve",
+]

@@ -1,0 +1,107 @@
+"""Runtime cost of an exported model: load time (in a fresh interpreter process) and per-call
+prediction latency through :class:`emotune.vision.classifier.EmotionClassifier`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from emotune.vision.classifier import EmotionClassifier
+
+_LOAD_PROBE = """
+import json, sys, time
+start = time.perf_counter()
+from emotune.vision.classifier import EmotionClassifier
+imported = time.perf_counter()
+classifier = EmotionClassifier.load(sys.argv[1])
+done = time.perf_counter()
+print(json.dumps({"import_and_load_s": done - start, "load_s": done - imported,
+                  "backend": classifier.backend, "tensorflow_imported": "tensorflow" in sys.modules}))
+"""
+
+
+def load_time(model_path: str | Path) -> dict:
+    """Cold-start cost in a fresh Python process: ``import_and_load_s`` (importing the classifier
+    module -- NumPy, OpenCV, LiteRT -- plus loading) and ``load_s`` (:meth:`EmotionClassifier.load`
+    alone), plus which backend loaded and whether TensorFlow got imported."""
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_PROBE, str(model_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine_load() -> dict:
+    """The 1-minute load average and core count, to put latency numbers in context."""
+    try:
+        load = os.getloadavg()[0]
+    except (OSError, AttributeError):  # not available on Windows
+        load = None
+    return {"load_average_1min": load, "cpu_count": os.cpu_count()}
+
+
+def batch_strategy_ms(model_path: str | Path, faces: np.ndarray, batch: int = 4, rounds: int = 200) -> dict[str, float]:
+    """Median ms for ``batch`` faces in one resized-interpreter call vs a loop of single calls."""
+    classifier = EmotionClassifier.load(model_path)
+    chunk = np.asarray(faces)[:batch]
+    return interleaved_latency_ms(
+        {
+            "one_call": lambda: classifier.predict(chunk),
+            "loop": lambda: [classifier.predict(face) for face in chunk],
+        },
+        rounds=rounds,
+    )
+
+
+def predict_latency_ms(
+    model_path: str | Path, faces: np.ndarray, repeats: int = 300, warmup: int = 30, batch: int = 1
+) -> float:
+    """Median wall-clock milliseconds of ``predict`` on ``batch`` faces, after ``warmup`` calls.
+
+    Cycles through ``faces`` so the number is not a cache artefact of one input.
+    """
+    classifier = EmotionClassifier.load(model_path)
+    faces = np.asarray(faces)
+    count = len(faces)
+    for i in range(warmup):
+        classifier.predict(faces[[(i + k) % count for k in range(batch)]])
+    timings = []
+    for i in range(repeats):
+        chunk = faces[[(i + k) % count for k in range(batch)]]
+        start = time.perf_counter()
+        classifier.predict(chunk)
+        timings.append(time.perf_counter() - start)
+    return float(np.median(timings) * 1000.0)
+
+
+def interleaved_latency_ms(
+    calls: dict[str, Callable[[], object]], rounds: int = 500, warmup: int = 30
+) -> dict[str, float]:
+    """Median milliseconds of each named zero-argument call, timed round-robin.
+
+    Interleaving means every variant sees the same background load (a training run, the GUI), so
+    the comparison stays fair on a busy machine even when the absolute numbers drift.
+    """
+    for _ in range(warmup):
+        for call in calls.values():
+            call()
+    timings: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            timings[name].append(time.perf_counter() - start)
+    return {name: float(np.median(values) * 1000.0) for name, values in timings.items()}
+
+
+__all__ = ["batch_strategy_ms", "interleaved_latency_ms", "load_time", "machine_load", "predict_latency_ms"]

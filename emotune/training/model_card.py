@@ -1,0 +1,197 @@
+"""Render ``models/MODEL_CARD.md`` from the measured numbers in ``metrics.json``.
+
+Every number in the card comes from ``metrics``; the prose around them is fixed.
+"""
+
+from __future__ import annotations
+
+from emotune.emotions import CLASS_NAMES
+
+SEED_CLAIM = 0.927  # the seed study's reported accuracy
+PEER_FER2013 = 0.656  # `fer` package's mini-Xception on our val, FER2013 labels, faces only
+PEER_FERPLUS = 0.719  # same model, val rows with a strict FER+ majority
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _per_class_table(metrics: dict) -> list[str]:
+    rows = [
+        "| class | n | precision | recall (TP rate) | F1 | AUC | TN rate | FP rate | FN rate |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in CLASS_NAMES:
+        c = metrics["per_class"][name]
+        rows.append(
+            f"| {name} | {c['support']} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | "
+            f"{c.get('auc', float('nan')):.3f} | {c['tn_rate']:.3f} | {c['fp_rate']:.3f} | {c['fn_rate']:.3f} |"
+        )
+    return rows
+
+
+def _summary_rows(label: str, report: dict) -> list[str]:
+    rows = []
+    for key, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
+        if key in report:
+            m = report[key]
+            rows.append(
+                f"| {label} | {title} | {m['n']} | {_pct(m['accuracy'])} | {_pct(m['balanced_accuracy'])} | "
+                f"{m['macro_f1']:.3f} | {m['macro_auc']:.3f} | {m['ece']:.3f} |"
+            )
+    return rows
+
+
+def render(metrics: dict) -> str:
+    """The model card as Markdown."""
+    meta = metrics["model"]
+    training = metrics.get("training", {})
+    config = training.get("config", {})
+    cal = metrics["calibration_tune"]
+    lat = metrics["latency"]
+    quant = metrics["quantization"]
+    final = "val" in metrics
+    lines = [
+        "# EmoTune emotion model card",
+        "",
+        f"`models/emotion.tflite` version `{meta['version']}` ({meta['arch']}, {meta['quantization']}, "
+        f"{metrics['size_bytes'] / 1e6:.2f} MB), exported {meta['created']} from `{meta['source']}`.",
+        "",
+    ]
+    if not final:
+        lines += [
+            "> **Interim model.** Exported from a run that was still training; no `val` numbers yet. "
+            "All accuracy figures below are on the tuning split (held out from training, used for model "
+            "selection and calibration).",
+            "",
+        ]
+    lines += [
+        "## What it does",
+        "",
+        "Classifies a 48x48 grayscale face crop into seven emotions (angry, disgust, fear, happy, neutral, "
+        "sad, surprise) and returns calibrated probabilities. In EmoTune the crop comes from an OpenCV Haar "
+        "face detector on webcam frames; `emotune.vision.preprocess.preprocess` turns any crop into the "
+        "model input, the same function the training data goes through.",
+        "",
+        "## Data",
+        "",
+        "- FER2013 (Goodfellow et al., 2013): 48x48 grayscale faces scraped from web image search, "
+        "labelled into 7 classes. Training = Kaggle *Training* (28,710 images), evaluation = *PublicTest* "
+        "(`val`, 3,589). Rows FER+ marks as not-a-face are dropped (faces only).",
+        "- FER+ (Barsoum et al., 2016): 10 crowd votes per image. Used as soft labels in training and to "
+        "report a second, cleaner accuracy: rows where one class has more than half of all 10 votes.",
+        f"- Tuning split: a stratified {100 * config.get('tune_fraction', 0.1):.0f}% of *Training* "
+        f"(seed {config.get('seed', 'n/a')}, {meta.get('tune_rows', 'n/a')} faces) held out for checkpoint "
+        "selection, temperature fitting and quantization choice."
+        + (" `val` was used once, for this card." if final else " `val` has not been evaluated yet."),
+        "",
+        "## Training recipe",
+        "",
+        f"- Architecture `{meta['arch']}` trained from scratch; labels `{config.get('labels', 'n/a')}` "
+        f"(FER+ weight {config.get('ferplus_weight', 'n/a')}), batch {config.get('batch_size', 'n/a')}, "
+        f"Adam lr {config.get('learning_rate', 'n/a')} with ReduceLROnPlateau, early stopping "
+        f"(patience {config.get('patience', 'n/a')}), up to {config.get('epochs', 'n/a')} epochs "
+        f"({training.get('epochs_run', 'n/a')} run), class weights (power {config.get('class_weight_power', 'n/a')}).",
+        "- Augmentation: shift, rotation, shear, zoom, horizontal flip, brightness/contrast, noise.",
+        "- Checkpoint: best mean tuning accuracy over FER2013 and FER+ labels.",
+        f"- Temperature scaling: T = {cal['temperature']:.3f}, fitted on the tuning split against the FER+ "
+        "vote distribution, baked into the TFLite graph (logits / T, then softmax) and recorded in `emotion.json`.",
+        "",
+        "## Results",
+        "",
+        "| split | labels | n | accuracy | balanced acc. | macro F1 | macro AUC | ECE |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+        *_summary_rows("tune", metrics["tune"]),
+        *(_summary_rows("val", metrics["val"]) if final else []),
+        "",
+    ]
+    dup = metrics.get("val_without_train_duplicates")
+    if final and dup:
+        lines += [
+            f"Excluding the val images that also appear in train: {_pct(dup['accuracy'])} (FER2013, n={dup['n']}), "
+            f"{_pct(dup.get('accuracy_ferplus'))} (FER+).",
+            "",
+        ]
+    headline = metrics["val"] if final else metrics["tune"]
+    split_name = "val" if final else "tune"
+    for key, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
+        if key in headline:
+            lines += [f"### Per class, {split_name}, {title}", "", *_per_class_table(headline[key]), ""]
+    lines += [
+        "Confusion matrices, ROC curves and reliability diagrams: `emotune evaluate --model models/emotion.tflite "
+        "--data fer2013_trainval.npz --split val --out reports/val`.",
+        "",
+        "### Comparison",
+        "",
+        f"- The seed study reported **{_pct(SEED_CLAIM)}**. We could not reproduce anything close and do not "
+        "treat it as comparable: its evaluation protocol is unknown, FER2013 labels agree with the FER+ "
+        "majority on only ~63% of images, human accuracy on FER2013 was estimated at about 65% by its authors, "
+        "and the best published single models report roughly 73% on the FER2013 test set.",
+        f"- The `fer` package's mini-Xception scores {_pct(PEER_FER2013)} (FER2013 labels) and {_pct(PEER_FERPLUS)} "
+        "(FER+ strict majority) on the same val faces."
+        + (
+            f" This model: {_pct(metrics['val']['accuracy'])} and {_pct(metrics['val'].get('accuracy_ferplus'))}."
+            if final
+            else " Val numbers for this model will appear here after the final export."
+        ),
+        "",
+        "## Calibration (tuning split)",
+        "",
+        "| | T | ECE vs FER2013 | ECE vs FER+ majority | NLL vs FER+ votes | mean confidence |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for stage, t in (("before", 1.0), ("after", cal["temperature"])):
+        s = cal[stage]
+        lines.append(
+            f"| {stage} | {t:.3f} | {s['ece_fer2013']:.4f} | {s.get('ece_ferplus', float('nan')):.4f} | "
+            f"{s['nll_soft_targets']:.4f} | {s['mean_confidence']:.3f} |"
+        )
+    lines += [
+        "",
+        "T is fitted to the annotators' vote distribution, so a face that splits the annotators should get a split "
+        "probability; ECE against the noisier single FER2013 label can move the other way.",
+        "",
+        "## Runtime",
+        "",
+        f"- Size {metrics['size_bytes'] / 1e6:.2f} MB. Cold start in a fresh process: `EmotionClassifier.load` "
+        f"{lat['load_s'] * 1000:.0f} ms, {lat.get('import_and_load_s', lat['load_s']) * 1000:.0f} ms including "
+        f"imports (NumPy, OpenCV, LiteRT); backend `{lat['backend']}`; TensorFlow imported: {lat['tensorflow_imported']}.",
+        f"- `predict` median latency, 1 thread: {lat['predict_ms_median_batch1']:.3f} ms for one face, "
+        f"{lat['predict_ms_median_batch4']:.3f} ms for four, measured at export on a {lat.get('cpu_count', '?')}-core "
+        f"machine with 1-minute load average {lat.get('load_average_1min') or float('nan'):.1f} "
+        "(a busy machine inflates these; rerun `emotune bench` on the target machine).",
+        "- Quantization candidates (tuning split):",
+        "",
+        "| variant | size | accuracy FER2013 | accuracy FER+ | top-1 agreement with float | median ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for c in quant["candidates"]:
+        acc = c["tune_accuracy"]
+        lines.append(
+            f"| {c['quantization']}{' (shipped)' if c['quantization'] == quant['chosen'] else ''} | "
+            f"{c['size_bytes'] / 1e6:.2f} MB | {_pct(acc['fer2013'])} | {_pct(acc.get('ferplus'))} | "
+            f"{_pct(c['agreement_with_float'])} | {c['latency_ms_median']:.3f} |"
+        )
+    lines += [
+        "",
+        "## Limitations and known biases",
+        "",
+        "- **Web-scraped, posed, low resolution.** FER2013 faces come from image search: many are posed or "
+        "exaggerated expressions, 48x48 pixels, and differ from a webcam user sitting at a desk. Subtle, "
+        "real-life expressions are recognised far less reliably than these numbers suggest.",
+        "- **Demographic skew.** The data is skewed towards certain demographics (age, skin tone, gender "
+        "presentation) and has no demographic labels, so we cannot measure per-group accuracy; expect "
+        "worse results for under-represented groups.",
+        "- **Class imbalance.** Disgust is about 1.5% of the samples; its recall and calibration are the least "
+        "reliable. Fear and sad are often confused with each other and with neutral.",
+        "- **Label noise.** FER2013 labels agree with the FER+ majority on only about 63% of images, which caps "
+        "any FER2013-label accuracy; the FER+ numbers are the better guide.",
+        "- **Expression is not emotion.** The model reads facial muscle configurations, not feelings; EmoTune "
+        "uses it only to pick music, smooths it over time, and lets the user override it.",
+        "- Not for any consequential decision (hiring, security, health, education).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+__all__ = ["render"]

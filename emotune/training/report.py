@@ -1,0 +1,127 @@
+"""Collect the numbers that ship with a model (``models/metrics.json``) and write the model card."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from emotune.training import calibrate, latency, model_card
+from emotune.training import data as fer
+from emotune.training.evaluate import evaluate_probabilities, predict_probabilities
+
+
+def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.Split) -> dict:
+    """ECE (FER2013 labels and strict FER+ majority) and NLL (FER+ vote distribution) before and
+    after dividing the logits by ``temperature``."""
+    result: dict = {"temperature": temperature}
+    majority = fer.ferplus_majority(split.votes) if split.votes is not None else None
+    soft = fer.targets(split, "ferplus") if split.votes is not None else fer.one_hot(split.labels)
+    for stage, t in (("before", 1.0), ("after", temperature)):
+        probabilities = calibrate.softmax(raw_logits / t)
+        entry = {
+            "ece_fer2013": calibrate.ece(probabilities, split.labels),
+            "nll_soft_targets": calibrate.nll(raw_logits, soft, t),
+            "mean_confidence": float(probabilities.max(axis=1).mean()),
+        }
+        if majority is not None:
+            entry["ece_ferplus"] = calibrate.ece(probabilities, majority)
+        result[stage] = entry
+    return result
+
+
+def _compact(report: dict) -> dict:
+    """Drop the bulky reliability bins from an evaluation report for metrics.json."""
+    out = {}
+    for key, value in report.items():
+        if isinstance(value, dict) and "reliability" in value:
+            value = {k: v for k, v in value.items() if k != "reliability"}
+        out[key] = value
+    return out
+
+
+def _training_info(run_dir: Path | None) -> dict:
+    if run_dir is None:
+        return {}
+    info: dict = {"run_dir": str(run_dir)}
+    for name in ("config.json", "state.json"):
+        path = run_dir / name
+        if path.is_file():
+            info[path.stem] = json.loads(path.read_text())
+    history = run_dir / "history.csv"
+    if history.is_file():
+        lines = [line for line in history.read_text().splitlines()[1:] if line.strip()]
+        info["epochs_run"] = len(lines)
+    return info
+
+
+def _val_without_duplicates(data: str | Path, probabilities: np.ndarray, split: fer.Split) -> dict | None:
+    """Val accuracy excluding the val images that also appear in train (``in_train_val``)."""
+    with np.load(data, allow_pickle=False) as npz:
+        if "in_train_val" not in npz.files:
+            return None
+        duplicate = npz["in_train_val"].astype(bool)
+        if "nf_val" in npz.files:
+            duplicate = duplicate[~npz["nf_val"].astype(bool)]
+    if len(duplicate) != len(split):
+        return None
+    keep = ~duplicate
+    report = evaluate_probabilities(probabilities[keep], split.subset(keep))
+    return {"n": int(keep.sum()), "accuracy": report["accuracy"], "accuracy_ferplus": report.get("accuracy_ferplus")}
+
+
+def build_metrics(
+    *,
+    model_path: Path,
+    meta: dict,
+    data: str | Path,
+    tune: fer.Split,
+    raw_tune_logits: np.ndarray,
+    candidates: list[dict],
+    chosen: str,
+    float_accuracy: dict,
+    run_dir: Path | None,
+    with_val: bool,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Everything the model card states, measured on the exported file itself."""
+    probabilities, _ = predict_probabilities(model_path, tune.faces)
+    tune_report = evaluate_probabilities(probabilities, tune)
+    metrics: dict = {
+        "model": meta,
+        "size_bytes": model_path.stat().st_size,
+        "training": _training_info(run_dir),
+        "calibration_tune": calibration_summary(raw_tune_logits, meta["temperature"], tune),
+        "quantization": {"chosen": chosen, "float_keras_tune_accuracy": float_accuracy, "candidates": candidates},
+        "tune": _compact(tune_report),
+        "latency": {
+            **latency.machine_load(),
+            "predict_ms_median_batch1": latency.predict_latency_ms(model_path, tune.faces[:64]),
+            "predict_ms_median_batch4": latency.predict_latency_ms(model_path, tune.faces[:64], repeats=100, batch=4),
+            "batch4_strategy_ms": latency.batch_strategy_ms(model_path, tune.faces[:64]),
+            **latency.load_time(model_path),
+        },
+    }
+    log(f"tune: accuracy {tune_report['accuracy']:.4f} ferplus {tune_report.get('accuracy_ferplus', float('nan')):.4f}")
+    if with_val:
+        val = fer.load_split(data, "val")
+        val_probabilities, _ = predict_probabilities(model_path, val.faces)
+        val_report = evaluate_probabilities(val_probabilities, val)
+        metrics["val"] = _compact(val_report)
+        metrics["val_without_train_duplicates"] = _val_without_duplicates(data, val_probabilities, val)
+        log(f"val: accuracy {val_report['accuracy']:.4f} ferplus {val_report.get('accuracy_ferplus', float('nan')):.4f}")
+    return metrics
+
+
+def write(out_dir: Path, metrics: dict) -> tuple[Path, Path]:
+    """Write ``metrics.json`` and ``MODEL_CARD.md`` into ``out_dir``."""
+    metrics_path = out_dir / "metrics.json"
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    card_path = out_dir / "MODEL_CARD.md"
+    card_path.write_text(model_card.render(metrics))
+    return metrics_path, card_path
+
+
+__all__ = ["build_metrics", "calibration_summary", "write"]

@@ -1,0 +1,187 @@
+"""Start-up of the desktop app: QApplication, theme, window, workers, audio; then the event loop.
+
+Start-up order is chosen for time-to-first-frame: the window is built and shown first, the
+vision thread starts at once (it imports OpenCV and opens the camera, shows the first picture,
+and only then loads the model), and the audio backend (libvlc needs most of a second to start)
+is built on a plain background thread and handed to the controller when ready.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication
+
+from emotune.settings import Settings
+from emotune.ui.options import GuiOptions
+
+log = logging.getLogger(__name__)
+
+NO_VLC_NOTE = (
+    "No sound: libvlc (VLC) was not found, so EmoTune runs silently with the null player. "
+    "Install VLC (e.g. sudo apt install vlc) and restart to hear the music."
+)
+
+
+def process_start_monotonic() -> float:
+    """``time.monotonic()`` at the moment this process started (Linux); now elsewhere.
+
+    Read from /proc so start-up timings include interpreter start-up and imports, not just the
+    part after our code began to run.
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        start_ticks = int(fields[19])  # field 22 overall: starttime, in clock ticks since boot
+        with open("/proc/uptime", encoding="ascii") as handle:
+            uptime = float(handle.read().split()[0])
+        age = uptime - start_ticks / os.sysconf("SC_CLK_TCK")
+        return time.monotonic() - max(0.0, age)
+    except (OSError, ValueError, IndexError):
+        return time.monotonic()
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident memory of this process in MB (0 when unknown)."""
+    current = peak = 0.0
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    current = int(line.split()[1]) / 1024.0
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024.0
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return current, peak
+
+
+def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
+    """The DJ with VLC, or with the silent null backend (and a note saying why) when needed."""
+    from emotune.music.dj import MoodDJ
+    from emotune.music.player import NullBackend
+
+    note = None
+    if no_audio:
+        backend: Any = NullBackend(realtime=True)
+    else:
+        try:
+            from emotune.music.player import create_backend, vlc_available
+
+            if not vlc_available():
+                raise RuntimeError("libvlc is not available")
+            backend = create_backend("vlc")
+        except Exception as error:  # missing libvlc, broken plugins: play silently instead
+            log.warning("falling back to the null player: %s", error)
+            backend = NullBackend(realtime=True)
+            note = NO_VLC_NOTE
+    return MoodDJ(backend, settings=settings), note
+
+
+class _AudioStarter(QObject):
+    """Builds the DJ on a background thread; :attr:`ready` is delivered on the GUI thread."""
+
+    ready = Signal(object, object)  # dj, note | None
+
+    def start(self, settings: Settings, no_audio: bool) -> None:
+        def work() -> None:
+            dj, note = make_dj(settings, no_audio)
+            self.ready.emit(dj, note)
+
+        threading.Thread(target=work, name="emotune-audio-start", daemon=True).start()
+
+
+def resolve_source(options: GuiOptions, settings: Settings) -> str:
+    """The source to open: ``--camera``, else the last one used (if it still exists), else the camera."""
+    if options.camera is not None:
+        return str(options.camera)
+    last = settings.get("last_source")
+    if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
+        return last
+    return str(settings.get("camera_index", 0))
+
+
+def run_app(options: GuiOptions) -> int:
+    """Run the GUI until the window closes; returns the exit code."""
+    process_start = process_start_monotonic()
+    logging.basicConfig(level=os.environ.get("EMOTUNE_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("EmoTune")
+    app.setApplicationDisplayName("EmoTune")
+    app.setOrganizationName("EmoTune")
+    app.setDesktopFileName("emotune")
+
+    from emotune.ui.controller import AppController
+    from emotune.ui.main_window import MainWindow
+    from emotune.ui.responsiveness import TimerLagProbe
+    from emotune.ui.theme import apply_theme
+    from emotune.ui.workers.vision_worker import VisionWorker
+
+    apply_theme(app)
+    settings = Settings()
+    window = MainWindow()
+    vision = VisionWorker(options.model)
+    controller = AppController(
+        window,
+        None,
+        settings,
+        vision=vision,
+        source_spec=resolve_source(options, settings),
+        library_folders=[options.library] if options.library else None,
+        process_start=process_start,
+    )
+    controller.restore_geometry()
+    audio = _AudioStarter(controller)
+    audio.ready.connect(controller.attach_dj)
+    window.show()
+    controller.start()
+    audio.start(settings, options.no_audio)
+
+    lag = TimerLagProbe(parent=controller) if options.probe else None
+    if lag is not None:
+        # Measure steady-state responsiveness, after the start-up imports have settled.
+        QTimer.singleShot(3000, lag.start)
+
+    if options.quit_after is not None:
+
+        def finish() -> None:
+            if options.screenshot is not None:
+                options.screenshot.parent.mkdir(parents=True, exist_ok=True)
+                window.grab().save(str(options.screenshot))
+            if options.probe:
+                current, peak = rss_mb()
+                report = {
+                    "first_frame_s": controller.times.first_frame,
+                    "window_shown_s": controller.times.window_shown,
+                    "model_loaded_s": controller.times.model_loaded,
+                    "library_loaded_s": controller.times.library_loaded,
+                    "rss_mb": round(current, 1),
+                    "peak_rss_mb": round(peak, 1),
+                    "tensorflow_imported": "tensorflow" in sys.modules,
+                    "frames_shown": window.video.frames_shown,
+                    "frames_processed": vision.frames_processed,
+                    "frames_dropped": vision.frames_dropped,
+                    "max_gui_timer_gap_ms": round(lag.max_gap_ms, 1) if lag else None,
+                    "max_gui_timer_gap_excl_cpu_starvation_ms": round(lag.max_adjusted_gap_ms, 1) if lag else None,
+                    "worst_gaps_ms": [(g, a) for g, a, _ in lag.worst] if lag else None,
+                    "gui_timer_ticks": lag.ticks if lag else None,
+                    "gui_gaps_over_ms": lag.gaps_over if lag else None,
+                    "mood_changes": controller.times.mood_changes,
+                    "banners": window.banners.keys(),
+                    "audio": window.audio_label.text(),
+                }
+                print("EMOTUNE_PROBE " + json.dumps(report), flush=True)
+            window.close()
+
+        QTimer.singleShot(int(options.quit_after * 1000), finish)
+    return int(app.exec())

@@ -1,0 +1,662 @@
+"""Wires the window to the vision worker, the library scan, the DJ and the settings.
+
+Everything here runs on the GUI thread. Work that can block lives elsewhere: capture and
+inference in :class:`VisionWorker`'s thread, scanning in :class:`ScanWorker`'s, playback on the
+backend's own thread (its events arrive through :class:`PlayerBridge` as queued signals). The
+controller only turns signals into widget updates and user intents into DJ calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QThread, QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from emotune.emotions import Emotion
+from emotune.settings import Settings
+from emotune.ui.frames import FrameUpdate
+from emotune.ui.main_window import MainWindow
+from emotune.ui.player_bridge import PlayerBridge
+from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
+from emotune.ui.workers.cover_loader import CoverLoader
+from emotune.ui.workers.scan_worker import ScanWorker, start_scan
+from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
+
+log = logging.getLogger(__name__)
+
+VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg);;All files (*)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)"
+
+
+@dataclass
+class StartupTimes:
+    """Start-up milestones in seconds since the process started (see :mod:`.startup_probe`)."""
+
+    window_shown: float | None = None
+    first_frame: float | None = None
+    model_loaded: float | None = None
+    library_loaded: float | None = None
+    mood_changes: list[tuple[float, str, float]] = field(default_factory=list)  # (t, mood, confidence)
+
+
+class AppController(QObject):
+    """Owns the workers and the DJ for one window."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        dj: Any | None,
+        settings: Settings,
+        *,
+        vision: VisionWorker | None,
+        source_spec: str | None,
+        library_folders: list[Path] | None = None,
+        scanner: Callable[..., Any] | None = None,
+        audio_note: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        process_start: float | None = None,
+    ) -> None:
+        """Connect everything; call :meth:`start` once the window is shown.
+
+        ``dj`` may be ``None`` at first: the audio backend (libvlc takes most of a second to
+        start) is built in the background and handed over with :meth:`attach_dj`.
+        """
+        super().__init__(window)
+        self.window = window
+        self.dj: Any | None = None
+        self.bridge: PlayerBridge | None = None
+        self.settings = settings
+        self.vision = vision
+        self.source_spec = source_spec
+        self.library_folders = library_folders
+        self._scanner = scanner
+        self._clock = clock
+        self._process_start = process_start if process_start is not None else clock()
+        self.times = StartupTimes()
+        self.tracks: list[Any] = []
+        self.camera_mood: Emotion | None = None
+        self.camera_confidence = 0.0
+        self.camera_state = "starting"  # tracker state, or "off" while nothing is captured
+        self.pinned: Emotion | None = None
+        self.capturing = False
+        self._last_probs: tuple[float, ...] | None = None
+        self._last_faces = 0
+        self._latest_frame: FrameUpdate | None = None
+        self._stats_due = 0.0
+        self._scan_thread: QThread | None = None
+        self._scan_worker: ScanWorker | None = None
+        self._vision_thread: QThread | None = None
+        self._closed = False
+        self._autoplay_pending = True  # start the music on the first mood (camera or button)
+        self._current_cover_path: str | None = None
+
+        self.covers = CoverLoader(self)
+        self.covers.loaded.connect(self._on_cover)
+        self._connect_window()
+        if vision is not None:
+            self._connect_vision(vision)
+
+        self._timeline_timer = QTimer(self)
+        self._timeline_timer.setInterval(500)  # 2 samples/s: 600 samples cover the 5-minute view
+        self._timeline_timer.timeout.connect(self._sample_timeline)
+        self.window.close_handler = self.shutdown
+        self.window.player.set_volume(int(settings.get("volume", 80)))
+        self.window.player.set_strategy(str(settings.get("strategy", "match")))
+        self.window.player.set_track(None)
+        self.window.audio_label.setText("audio starting…")
+        if dj is not None:
+            self.attach_dj(dj, audio_note)
+        self._refresh_header()
+
+    def attach_dj(self, dj: Any, audio_note: str | None = None) -> None:
+        """Start using ``dj`` (and its backend); applies a mood chosen before it was ready."""
+        if self._closed:  # the window closed while the audio backend was still starting
+            dj.close()
+            return
+        self.dj = dj
+        self.bridge = PlayerBridge(dj, self)
+        self._connect_bridge()
+        backend = getattr(dj, "backend", None)
+        name = getattr(backend, "name", "?")
+        self.window.audio_label.setText("🔇 no audio" if name == "null" else f"audio: {name}")
+        if audio_note:
+            self.window.banners.show_banner("audio", audio_note, "warning")
+        self.window.player.set_volume(dj.volume)
+        self.window.player.set_strategy(dj.strategy)
+        if self.tracks:
+            dj.set_tracks(self.tracks)
+        if self.camera_mood is not None:
+            dj.set_mood(self.camera_mood)
+        if self.pinned is not None:
+            dj.pin_mood(self.pinned)
+            self._maybe_autoplay(force=True)
+        elif self.camera_mood is not None:
+            self._maybe_autoplay()
+        self._refresh_player()
+
+    # -- wiring --------------------------------------------------------------------------------
+
+    def _connect_window(self) -> None:
+        w = self.window
+        w.emoji_bar.mood_chosen.connect(self.choose_mood)
+        w.auto_action.triggered.connect(lambda: self.choose_mood(None))
+        for action in w.mood_actions:
+            emotion = action.data()
+            action.triggered.connect(lambda _=False, e=emotion: self.choose_mood(e))
+        w.play_action.triggered.connect(self.toggle_play)
+        w.next_action.triggered.connect(self.next_track)
+        w.previous_action.triggered.connect(self.previous_track)
+        for shortcut in w.media_shortcuts["toggle"]:
+            shortcut.activated.connect(self.toggle_play)
+        for shortcut in w.media_shortcuts["pause"]:
+            shortcut.activated.connect(self.pause)
+        for shortcut in w.media_shortcuts["next"]:
+            shortcut.activated.connect(self.next_track)
+        for shortcut in w.media_shortcuts["previous"]:
+            shortcut.activated.connect(self.previous_track)
+        p = w.player
+        p.play_pause_clicked.connect(self.toggle_play)
+        p.next_clicked.connect(self.next_track)
+        p.previous_clicked.connect(self.previous_track)
+        p.seek_requested.connect(self._seek)
+        p.volume_changed.connect(self._set_volume)
+        p.strategy_changed.connect(self._set_strategy)
+        w.queue.itemDoubleClicked.connect(self._jump_to_item)
+        w.camera_on_action.toggled.connect(self.set_camera_on)
+        w.open_video_action.triggered.connect(lambda: self._open_file_source("Open a video", VIDEO_FILTER))
+        w.open_image_action.triggered.connect(lambda: self._open_file_source("Open an image", IMAGE_FILTER))
+        w.open_folder_source_action.triggered.connect(self._open_folder_source)
+        w.devices_menu.aboutToShow.connect(self._fill_devices_menu)
+        w.calibrate_action.triggered.connect(self.calibrate)
+        w.reset_calibration_action.triggered.connect(lambda: self.vision and self.vision.reset_calibration())
+        w.choose_folder_action.triggered.connect(self.choose_library_folder)
+        w.rescan_action.triggered.connect(self.rescan)
+        w.progress_cancel.clicked.connect(self._cancel_scan)
+        w.about_action.triggered.connect(self.show_about)
+        w.quit_action.triggered.connect(w.close)
+
+    def _connect_bridge(self) -> None:
+        b = self.bridge
+        assert b is not None
+        b.connect_to("now_playing", self._on_now_playing)
+        b.connect_to("queue_changed", self._refresh_queue)
+        b.connect_to("position", self._on_position)
+        b.connect_to("finished", self._on_finished)
+        b.connect_to("skipped", self._on_skipped)
+        b.connect_to("notice", self._on_notice)
+        b.connect_to("mood_changed", self._on_dj_mood_changed)
+        b.connect_to("volume_changed", self.window.player.set_volume)
+        b.connect_to("strategy_changed", self.window.player.set_strategy)
+
+    def _connect_vision(self, vision: VisionWorker) -> None:
+        vision.frame_ready.connect(self._on_frame)
+        vision.mood_update.connect(self._on_mood_update)
+        vision.source_opened.connect(self._on_source_opened)
+        vision.source_problem.connect(self._on_source_problem)
+        vision.capture_stopped.connect(self._on_capture_stopped)
+        vision.model_status.connect(self._on_model_status)
+        # Cross-thread signals go to bound methods of this (GUI-thread) object, never to lambdas:
+        # a lambda has no thread of its own, and would run on the worker thread.
+        vision.calibration_progress.connect(self._on_calibration_progress)
+        vision.calibration_finished.connect(self._on_calibration_finished)
+        self.window.video.first_frame_painted.connect(self._on_first_frame_painted)
+
+    # -- start / stop ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the workers: library scan, camera thread, timeline sampling."""
+        self.times.window_shown = self.elapsed()
+        self._timeline_timer.start()
+        if self.vision is not None:
+            thread = QThread(self)
+            thread.setObjectName("emotune-vision")
+            self.vision.moveToThread(thread)
+            thread.started.connect(self.vision.run)
+            self.vision.finished.connect(thread.quit)
+            self._vision_thread = thread
+            thread.start()
+            if self.source_spec is not None:
+                self.open_source(self.source_spec)
+            else:
+                self._on_capture_stopped()
+        else:
+            self._on_capture_stopped()
+        self.rescan()
+
+    def shutdown(self) -> None:
+        """Save settings, stop the camera and the scan, stop the music (window closing)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._timeline_timer.stop()
+        try:
+            geometry = self.window.saveGeometry().toBase64().data().decode("ascii")
+            self.settings.set("window_geometry", geometry)
+        except Exception:  # settings must never block closing
+            log.exception("saving the window geometry failed")
+        if self.vision is not None:
+            self.vision.request_quit()
+        if self._scan_worker is not None:
+            self._scan_worker.cancel()
+        if self._vision_thread is not None:
+            self._vision_thread.quit()
+            self._vision_thread.wait(3000)
+        if self._scan_thread is not None and self._scan_thread.isRunning():
+            self._scan_thread.wait(3000)
+        if self.bridge is not None:
+            self.bridge.detach()
+        if self.dj is not None:
+            try:
+                self.dj.close()
+            except Exception:
+                log.exception("closing the player failed")
+
+    def elapsed(self) -> float:
+        """Seconds since the process started."""
+        return self._clock() - self._process_start
+
+    def restore_geometry(self) -> bool:
+        """Put the window where it was last time; False when nothing usable was saved."""
+        saved = self.settings.get("window_geometry")
+        if not isinstance(saved, str) or not saved:
+            return False
+        try:
+            return bool(self.window.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))))
+        except (UnicodeEncodeError, ValueError):
+            return False
+
+    # -- camera ----------------------------------------------------------------------------------
+
+    def open_source(self, spec: str) -> None:
+        """Capture from ``spec`` (camera index, video, image or folder)."""
+        if self.vision is None:
+            return
+        self.source_spec = str(spec)
+        self.window.video.set_message(f"Opening {spec}…")
+        self.vision.open_source(str(spec))
+
+    def set_camera_on(self, on: bool) -> None:
+        """Camera on/off. Off releases the device at once: nothing is captured."""
+        if self.vision is None:
+            return
+        if on:
+            spec = self.source_spec or str(self.settings.get("last_source") or self.settings.get("camera_index", 0))
+            self.open_source(spec)
+        else:
+            self.vision.stop_capture()
+
+    def _open_file_source(self, title: str, filters: str) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, title, str(Path.home()), filters)
+        if path:
+            self.open_source(path)
+
+    def _open_folder_source(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Open a folder of images", str(Path.home()))
+        if path:
+            self.open_source(path)
+
+    def _fill_devices_menu(self) -> None:
+        """List cameras when the menu opens (cheap: reads /dev names, opens nothing)."""
+        from emotune.vision.sources import list_cameras
+
+        menu = self.window.devices_menu
+        menu.clear()
+        cameras = list_cameras()
+        if not cameras:
+            action = menu.addAction("No camera found")
+            action.setEnabled(False)
+            return
+        for camera in cameras:
+            action = menu.addAction(f"{camera.index}: {camera.name}")
+            action.setCheckable(True)
+            action.setChecked(self.capturing and self.source_spec == str(camera.index))
+            action.triggered.connect(lambda _=False, index=camera.index: self._choose_camera(index))
+
+    def _choose_camera(self, index: int) -> None:
+        self.settings.set("camera_index", int(index))
+        self.open_source(str(index))
+
+    def calibrate(self) -> None:
+        """Record a few seconds of the user's neutral face (runs in the vision worker)."""
+        if self.vision is None or not self.capturing:
+            self.window.banners.show_banner("calibration", "Calibration needs the camera: switch it on (Camera ▸ Camera on) and try again.", "info")
+            return
+        self.window.banners.show_banner("calibration", "Calibrating: look at the camera with a relaxed, neutral face for 4 seconds…", "info")
+        self.vision.calibrate_neutral(4.0)
+
+    def _on_calibration_progress(self, fraction: float) -> None:
+        self.window.show_progress("Calibrating", int(fraction * 100), 100)
+
+    def _on_calibration_finished(self, ok: bool, message: str) -> None:
+        self.window.hide_progress()
+        self.window.banners.show_banner("calibration", message, "info" if ok else "warning")
+        if ok:
+            QTimer.singleShot(6000, lambda: self.window.banners.dismiss("calibration"))
+
+    def _on_source_opened(self, info: SourceInfo) -> None:
+        self.capturing = True
+        self.camera_state = "starting"
+        label = f"camera {info.spec}" if info.is_camera else Path(info.description).name
+        self.window.set_privacy(True, label)
+        self.window.banners.dismiss("camera")
+        self.settings.set("last_source", info.spec)
+        self._refresh_header()
+
+    def _on_capture_stopped(self) -> None:
+        self.capturing = False
+        self.camera_state = "off"
+        self.window.set_privacy(False)
+        self.window.video.set_message("Camera off: nothing is being captured.\nCamera ▸ Camera on (Ctrl+K) to start it; the emoji buttons pick music without it.")
+        self.window.chart.set_probabilities(None)
+        self._last_probs = None
+        self.window.set_stats(0.0, 0.0, 0)
+        self._refresh_header()
+
+    def _on_source_problem(self, kind: str, message: str) -> None:
+        banners = self.window.banners
+        if kind == "open_failed":
+            banners.show_banner(
+                "camera",
+                f"{message[:1].upper()}{message[1:]} Music still plays: pick a mood with the emoji buttons, or open a video or image from the Camera menu.",
+                "warning",
+                ("Open video…", lambda: self._open_file_source("Open a video", VIDEO_FILTER)),
+            )
+        elif kind == "camera_lost":
+            self.camera_state = "camera_lost"
+            banners.show_banner("camera", message, "warning")
+            self._refresh_header()
+        elif kind == "reconnected":
+            banners.dismiss("camera")
+        elif kind == "ended":
+            banners.show_banner("camera", message, "info", ("Play again", lambda: self.open_source(self.source_spec or "")))
+        else:
+            banners.show_banner("camera", message, "error")
+
+    def _on_model_status(self, ok: bool, message: str) -> None:
+        if ok:
+            self.times.model_loaded = self.elapsed()
+            self.window.banners.dismiss("model")
+        else:
+            self.window.banners.show_banner("model", message, "error")
+
+    # -- frames and moods ------------------------------------------------------------------------
+
+    def _on_frame(self, update: FrameUpdate) -> None:
+        """Show a processed frame (GUI thread); cheap: store, schedule paints, update labels."""
+        if self.vision is not None:
+            self.vision.frame_consumed()
+        if not self.capturing:
+            return  # a frame that was in flight when the camera went off: drop it
+        self._latest_frame = update
+        self.window.video.show_frame(update)
+        if update.probabilities != self._last_probs:
+            self._last_probs = update.probabilities
+            self.window.chart.set_probabilities(update.probabilities)
+        self._last_faces = len(update.faces)
+        now = self._clock()
+        if now >= self._stats_due:  # 4 Hz is plenty for numbers people read
+            self._stats_due = now + 0.25
+            self.window.set_stats(update.fps, update.inference_ms, len(update.faces))
+
+    def _on_first_frame_painted(self) -> None:
+        if self.times.first_frame is None:
+            self.times.first_frame = self.elapsed()
+
+    def _on_mood_update(self, update: MoodUpdate) -> None:
+        """Tracker events: a new camera mood goes to the DJ; states go to the header."""
+        if update.kind == "mood_changed" and update.new is not None:
+            self.camera_mood = update.new
+            self.camera_confidence = update.confidence
+            self.camera_state = "tracking"
+            self.times.mood_changes.append((round(self.elapsed(), 2), update.new.key, round(update.confidence, 3)))
+            if self.dj is not None:
+                self.dj.set_mood(update.new)
+                self._maybe_autoplay()
+        elif update.kind in ("uncertain", "no_face", "camera_lost", "tracking"):
+            self.camera_state = update.kind
+            if update.new is not None:
+                self.camera_confidence = update.confidence
+        self._refresh_header()
+
+    def _on_dj_mood_changed(self, mood: Any, pinned: bool) -> None:
+        self._refresh_header()
+
+    def _effective_mode(self) -> str:
+        if self.pinned is not None:
+            return "manual"
+        if not self.capturing:
+            return "off"
+        return {"tracking": "camera", "uncertain": "uncertain", "no_face": "no_face", "camera_lost": "no_face"}.get(self.camera_state, "starting")
+
+    def _refresh_header(self) -> None:
+        mode = self._effective_mode()
+        header = self.window.mood_header
+        if mode == "manual":
+            header.set_mood(self.pinned, 1.0, "manual")
+        elif mode == "off":
+            detail = f"Nothing is being captured · music follows {self.camera_mood.label.lower()}" if self.camera_mood else ""
+            header.set_mood(None, 0.0, "off", detail)
+        elif mode == "starting":
+            header.set_mood(None, 0.0, "starting", "Reading your face…" if self._latest_frame is not None else "")
+        elif mode == "no_face" and self.camera_state == "camera_lost":
+            header.set_mood(self.camera_mood, self.camera_confidence, "no_face", "Camera lost: reconnecting; keeping the last mood")
+        else:
+            header.set_mood(self.camera_mood, self.camera_confidence, mode)
+        self.window.emoji_bar.set_selected(self.pinned)
+
+    def _sample_timeline(self) -> None:
+        mode = self._effective_mode()
+        mood = self.pinned if mode == "manual" else self.camera_mood
+        probabilities = self._last_probs if self.capturing else None
+        self.window.timeline.add_sample(probabilities, mood, mode)
+
+    # -- mood buttons and transport --------------------------------------------------------------
+
+    def choose_mood(self, emotion: Emotion | None) -> None:
+        """Pin ``emotion`` (emoji button / keys 1-7) or go back to the camera (Auto / key 0)."""
+        self.pinned = emotion
+        if self.dj is not None:
+            if emotion is None:
+                self.dj.release_pin()
+            else:
+                self.dj.pin_mood(emotion)
+                self._maybe_autoplay(force=True)
+        self._refresh_header()
+
+    def _maybe_autoplay(self, force: bool = False) -> None:
+        """Start the music on the first mood, once there is a library to play from."""
+        if not (self._autoplay_pending or force) or not self.tracks or self.dj is None:
+            return
+        self._autoplay_pending = False
+        if not self.dj.player.active:
+            self.dj.play()
+        self._refresh_player()
+
+    def toggle_play(self) -> None:
+        """Play/pause (Space, media keys, the play button)."""
+        if self.dj is None:
+            return
+        self._autoplay_pending = False
+        self.dj.toggle()
+        self._refresh_player()
+
+    def pause(self) -> None:
+        """Pause (media Pause/Stop keys)."""
+        if self.dj is not None:
+            self.dj.pause()
+            self._refresh_player()
+
+    def next_track(self) -> None:
+        """Skip to the next queued track (Ctrl+Right)."""
+        if self.dj is not None:
+            self.dj.next()
+            self._refresh_player()
+
+    def previous_track(self) -> None:
+        """Back one track, or restart this one (Ctrl+Left)."""
+        if self.dj is not None:
+            self.dj.previous()
+            self._refresh_player()
+
+    def _seek(self, seconds: float) -> None:
+        if self.dj is not None:
+            self.dj.seek(seconds)
+
+    def _set_volume(self, volume: int) -> None:
+        if self.dj is not None:
+            self.dj.volume = volume
+        else:
+            self.settings.set("volume", int(volume))
+
+    def _set_strategy(self, key: str) -> None:
+        if self.dj is not None:
+            self.dj.strategy = key
+        else:
+            self.settings.set("strategy", key)
+
+    def _jump_to_item(self, item: Any) -> None:
+        if self.dj is None:
+            return
+        row = self.window.queue.row(item)
+        upcoming = self.dj.snapshot(history=0).upcoming
+        if 0 <= row < len(upcoming):
+            self.dj.jump_to(upcoming[row].id)
+
+    # -- player events (already on the GUI thread, via the bridge) --------------------------------
+
+    def _refresh_player(self) -> None:
+        if self.dj is None:
+            return
+        state = self.dj.snapshot(history=0)
+        panel = self.window.player
+        panel.set_playing(getattr(state.player_state, "value", "") == "playing")
+        current = state.current
+        if current is None:
+            panel.set_track(None)
+        elif panel.title.text() != current.track.title or panel.chip.emotion is not current.track.emotion:
+            self._show_entry(current)
+        panel.set_position(state.position, state.duration)
+        self._show_queue(state.upcoming)
+
+    def _show_entry(self, entry: Any) -> None:
+        track = entry.track
+        self.window.player.set_track(track.title, track.artist, track.album, track.emotion, entry.reason, track.duration)
+        path = str(track.path)
+        self._current_cover_path = path
+        if getattr(track, "has_cover", False):
+            self.covers.request(track.path)
+
+    def _on_cover(self, path: str, image: Any) -> None:
+        if path == self._current_cover_path and image is not None and self.dj is not None:
+            state = self.dj.snapshot(history=0)
+            emotion = state.current.track.emotion if state.current else None
+            self.window.player.set_cover(image, emotion)
+
+    def _on_now_playing(self, entry: Any) -> None:
+        self._show_entry(entry)
+        self.window.player.set_playing(True)
+        self._refresh_queue()
+
+    def _refresh_queue(self) -> None:
+        self._refresh_player()
+
+    def _show_queue(self, upcoming: list[Any]) -> None:
+        rows = [QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in upcoming]
+        self.window.queue.set_entries(rows)
+
+    def _on_position(self, seconds: float, duration: Any) -> None:
+        self.window.player.set_position(seconds, duration)
+
+    def _on_finished(self) -> None:
+        self.window.player.set_playing(False)
+        if not self.tracks:
+            self._show_empty_library()
+
+    def _on_skipped(self, skip: Any) -> None:
+        name = Path(str(skip.track.path)).name
+        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", "info")
+        QTimer.singleShot(8000, lambda: self.window.banners.dismiss("skipped"))
+
+    def _on_notice(self, message: str) -> None:
+        self.window.banners.show_banner("library", f"{message} Add music for this mood with Library ▸ Choose music folder…", "info")
+
+    # -- library ----------------------------------------------------------------------------------
+
+    def rescan(self) -> None:
+        """Scan the library in the background (progress in the status bar)."""
+        if self._scan_thread is not None and self._scan_thread.isRunning():
+            return
+        worker = ScanWorker(self.library_folders, scanner=self._scanner)
+        worker.progress.connect(self._on_scan_progress)
+        worker.finished.connect(self._on_scan_finished)
+        worker.failed.connect(self._on_scan_failed)
+        worker.cancelled.connect(self.window.hide_progress)
+        self._scan_worker = worker
+        self.window.show_progress("Scanning library", 0, 0)
+        self._scan_thread = start_scan(worker, self)
+
+    def _on_scan_progress(self, done: int, total: int, path: str) -> None:
+        self.window.show_progress("Scanning library", done, total)
+        self.window.progress.setToolTip(path)
+
+    def _cancel_scan(self) -> None:
+        if self._scan_worker is not None:
+            self._scan_worker.cancel()
+
+    def _on_scan_finished(self, report: Any) -> None:
+        self.window.hide_progress()
+        self._scan_worker = None
+        self.tracks = list(report.tracks)
+        self.times.library_loaded = self.elapsed()
+        if self.dj is not None:
+            self.dj.set_tracks(self.tracks)
+        counts = report.counts()
+        self.window.emoji_bar.set_counts(counts)
+        self.window.library_label.setText(f"♪ {len(self.tracks)} tracks")
+        skipped = len(report.skipped)
+        self.window.library_label.setToolTip(
+            "\n".join([f"{e.label}: {n}" for e, n in counts.items()] + ([f"{skipped} files skipped"] if skipped else []))
+        )
+        if not self.tracks:
+            self._show_empty_library()
+        else:
+            self.window.banners.dismiss("library")
+            if self.dj is not None and self.dj.mood is not None:
+                self._maybe_autoplay()
+        self._refresh_player()
+
+    def _on_scan_failed(self, message: str) -> None:
+        self.window.hide_progress()
+        self._scan_worker = None
+        self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", "error")
+
+    def _show_empty_library(self) -> None:
+        self.window.banners.show_banner(
+            "library",
+            "No music found. Choose a folder with your music (MP3, FLAC, OGG, M4A, WAV…).",
+            "warning",
+            ("Choose folder…", self.choose_library_folder),
+        )
+
+    def choose_library_folder(self) -> None:
+        """Ask for a music folder, remember it and rescan."""
+        path = QFileDialog.getExistingDirectory(self.window, "Choose your music folder", str(Path.home()))
+        if not path:
+            return
+        self.settings.set("library_folders", [path])
+        self.library_folders = None  # the scanner's defaults now include the chosen folder
+        self.rescan()
+
+    # -- about -------------------------------------------------------------------------------------
+
+    def show_about(self) -> None:
+        """The About box with the model card's numbers."""
+        from emotune.ui.about import show_about
+
+        show_about(self.window)

@@ -1,0 +1,1 @@
+"""Background workers: each owns its slow resource and talks to the GUI only through signals."""

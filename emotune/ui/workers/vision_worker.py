@@ -1,0 +1,419 @@
+"""Capture and inference off the GUI thread.
+
+:class:`VisionWorker` is a QObject that lives in its own QThread and owns the frame source, the
+:class:`~emotune.vision.pipeline.FramePipeline` and the :class:`~emotune.mood.MoodTracker`. It
+loops reading frames; each processed frame goes to the GUI as a :class:`FrameUpdate` (a private
+QImage copy plus plain face boxes and numbers), and tracker/source events go out as signals too.
+The GUI thread never touches the source or the model, and this thread never touches a widget.
+
+Commands from the GUI (open a source, camera off, calibrate, quit) go through a thread-safe
+queue that the loop drains between frames, so they work while the loop is busy and need no
+event loop in this thread.
+
+Heavy imports (OpenCV, the model runtime) happen inside the thread, after the first frame has been
+shown, so the window appears and starts showing the camera as early as possible.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage
+
+from emotune.ui.frames import FaceBox, FrameUpdate
+
+log = logging.getLogger(__name__)
+
+SourceFactory = Callable[[str], Any]
+"""Builds an unopened frame source from a spec (camera index, video, image or folder)."""
+PipelineFactory = Callable[[Path | None], Any]
+"""Builds a FramePipeline (with a tracker) for a model path; may raise with a user message."""
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What was opened, for the privacy indicator and the Camera menu."""
+
+    spec: str
+    description: str
+    is_camera: bool
+
+
+@dataclass(frozen=True)
+class MoodUpdate:
+    """A tracker event in plain data: ``kind`` is a MoodEventKind value string."""
+
+    kind: str  # mood_changed / uncertain / no_face / camera_lost / tracking
+    old: Any  # Emotion | None
+    new: Any  # Emotion | None
+    confidence: float
+    probabilities: tuple[float, ...]
+
+
+def default_source_factory(spec: str) -> Any:
+    """A live-paced source for the GUI: videos loop, a still image repeats at 10 fps."""
+    from emotune.vision.sources import FolderSource, ImageSource, VideoFileSource, open_source
+
+    source = open_source(spec)
+    # Files play at their own speed (not as fast as decoding allows) so moods unfold in real
+    # time; a still image becomes a steady 10 fps feed so the tracker sees time pass.
+    if isinstance(source, VideoFileSource):
+        return VideoFileSource(source.path, realtime=True, loop=True)
+    if isinstance(source, ImageSource):
+        return ImageSource(source.path, repeat=True, fps=10.0, realtime=True)
+    if isinstance(source, FolderSource):
+        return FolderSource(source.path, fps=1.0, realtime=True)
+    return source
+
+
+def default_pipeline_factory(model: Path | None) -> Any:
+    """Classifier + detector + tracker, with the user's neutral calibration applied."""
+    from emotune.mood import MoodTracker
+    from emotune.vision.calibration import load_calibration, model_id
+    from emotune.vision.classifier import EmotionClassifier
+    from emotune.vision.pipeline import FramePipeline
+
+    classifier = EmotionClassifier.load(model)
+    pipeline = FramePipeline(classifier, tracker=MoodTracker())
+    try:
+        calibration = load_calibration(model_id=model_id(classifier.path))
+    except OSError:
+        calibration = None
+    if calibration is not None:
+        pipeline.set_logit_bias(calibration.logit_bias)
+    return pipeline
+
+
+def is_camera_spec(spec: str) -> bool:
+    """True for "0", "1", "/dev/video2": specs that open a webcam."""
+    text = str(spec).strip()
+    return text.isdigit() or text.startswith("/dev/video")
+
+
+def frame_to_qimage(image_bgr: Any, max_width: int) -> tuple[QImage, float]:
+    """Downscale (for display only) and convert a BGR frame to an RGB QImage that owns its pixels.
+
+    Returns the image and the scale applied (display px per frame px). Done here, on the worker,
+    so the GUI thread only has to paint.
+    """
+    import cv2
+
+    height, width = image_bgr.shape[:2]
+    scale = min(1.0, max_width / float(width)) if width else 1.0
+    if scale < 1.0:
+        image_bgr = cv2.resize(image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    if image_bgr.ndim == 2:
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2RGB)
+    elif image_bgr.shape[2] == 4:
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGRA2RGB)
+    else:
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+    h, w = rgb.shape[:2]
+    # .copy(): the QImage must own its buffer, since the numpy array dies with this frame.
+    qimage = QImage(rgb.data, w, h, rgb.strides[0], QImage.Format.Format_RGB888).copy()
+    return qimage, scale
+
+
+class VisionWorker(QObject):
+    """Owns source, pipeline and tracker; runs :meth:`run` in its QThread."""
+
+    frame_ready = Signal(object)  # FrameUpdate
+    mood_update = Signal(object)  # MoodUpdate
+    source_opened = Signal(object)  # SourceInfo
+    source_problem = Signal(str, str)  # kind (open_failed/camera_lost/reconnected/ended), message
+    capture_stopped = Signal()  # the source was released: nothing is being captured
+    model_status = Signal(bool, str)  # loaded?, message
+    calibration_progress = Signal(float)  # 0..1
+    calibration_finished = Signal(bool, str)  # ok?, message for the user
+    finished = Signal()
+
+    def __init__(
+        self,
+        model: Path | None = None,
+        *,
+        source_factory: SourceFactory | None = None,
+        pipeline_factory: PipelineFactory | None = None,
+        display_width: int = 800,
+        max_fps: float = 30.0,
+    ) -> None:
+        """Configure the worker; nothing is opened until :meth:`run` starts in the thread."""
+        super().__init__()
+        self.model = model
+        self._source_factory = source_factory or default_source_factory
+        self._pipeline_factory = pipeline_factory or default_pipeline_factory
+        self.display_width = display_width
+        self._min_period = 1.0 / max_fps if max_fps > 0 else 0.0
+        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._quit = threading.Event()
+        self._source: Any = None
+        self._source_info: SourceInfo | None = None
+        self._pipeline: Any = None
+        self._pipeline_failed = False
+        self._calibrator: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
+        # Frames emitted but not yet painted: above the limit frames are still analysed but not
+        # sent, so a busy GUI never builds up a backlog of stale pictures.
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+        self.max_in_flight = 2
+        self.frames_processed = 0
+        self.frames_dropped = 0
+        self._last_frame_at = 0.0
+
+    # -- commands (any thread) -------------------------------------------------------------
+
+    def open_source(self, spec: str) -> None:
+        """Switch to ``spec`` (camera index, video, image or folder); the old source is released."""
+        self._commands.put(("open", str(spec)))
+
+    def stop_capture(self) -> None:
+        """Release the source (camera off): nothing is captured until :meth:`open_source`."""
+        self._commands.put(("stop", None))
+
+    def calibrate_neutral(self, seconds: float = 4.0) -> None:
+        """Record ``seconds`` of the user's resting face and store a neutral calibration."""
+        self._commands.put(("calibrate", float(seconds)))
+
+    def reset_calibration(self) -> None:
+        """Forget the neutral calibration."""
+        self._commands.put(("reset_calibration", None))
+
+    def request_quit(self) -> None:
+        """Ask the loop to release everything and finish."""
+        self._quit.set()
+        self._commands.put(("quit", None))
+
+    def frame_consumed(self) -> None:
+        """The GUI painted a frame (call from the GUI thread's slot)."""
+        with self._in_flight_lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    # -- the loop (worker thread) ------------------------------------------------------------
+
+    @Slot()
+    def run(self) -> None:
+        """Loop until :meth:`request_quit`: drain commands, read a frame, process, emit."""
+        try:
+            while not self._quit.is_set():
+                if self._source is None:
+                    try:
+                        command = self._commands.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    self._handle(command)
+                    continue
+                self._drain()
+                if self._source is None or self._quit.is_set():
+                    continue
+                self._step()
+        except Exception as error:  # never let the thread die silently
+            log.exception("vision worker crashed")
+            self.source_problem.emit("crashed", f"The camera worker stopped unexpectedly ({error}). Choose a source again from the Camera menu.")
+        finally:
+            self._close_source()
+            self.finished.emit()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                command = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(command)
+
+    def _handle(self, command: tuple[str, Any]) -> None:
+        name, arg = command
+        if name == "open":
+            self._open(arg)
+        elif name == "stop":
+            self._close_source()
+            self.capture_stopped.emit()
+        elif name == "calibrate":
+            self._start_calibration(arg)
+        elif name == "reset_calibration":
+            from emotune.vision.calibration import reset_calibration
+
+            reset_calibration()
+            if self._pipeline is not None:
+                self._pipeline.set_logit_bias(None)
+            self.calibration_finished.emit(True, "Neutral calibration removed.")
+        elif name == "quit":
+            self._quit.set()
+
+    def _open(self, spec: str) -> None:
+        self._close_source()
+        try:
+            source = self._source_factory(spec)
+            source.open()
+        except Exception as error:  # SourceError has a user-facing message; others get one
+            log.info("cannot open source %r: %s", spec, error)
+            self.source_problem.emit("open_failed", str(error) or f"cannot open {spec}")
+            self.capture_stopped.emit()
+            return
+        self._source = source
+        self._unsubscribe = source.add_listener(self._on_source_event) if hasattr(source, "add_listener") else None
+        self._source_info = SourceInfo(spec, str(getattr(source, "description", spec)), is_camera_spec(spec))
+        if self._pipeline is not None:
+            self._pipeline.reset()
+            if self._pipeline.tracker is not None:
+                self._pipeline.tracker.reset()  # another feed, maybe another person: start afresh
+        self.source_opened.emit(self._source_info)
+
+    def _close_source(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._source is not None:
+            try:
+                self._source.close()  # releases the camera device at once
+            except Exception:
+                log.exception("closing the source failed")
+            self._source = None
+            self._source_info = None
+
+    def _on_source_event(self, source: Any, event: Any) -> None:
+        value = getattr(event, "value", str(event))
+        if value == "camera_lost":
+            self.source_problem.emit("camera_lost", "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
+        elif value == "reconnected":
+            self.source_problem.emit("reconnected", "The camera is back.")
+        elif value == "end_of_stream":
+            self.source_problem.emit("ended", f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
+
+    def _load_pipeline(self) -> None:
+        try:
+            pipeline = self._pipeline_factory(self.model)
+        except Exception as error:
+            log.warning("emotion model unavailable: %s", error)
+            self._pipeline_failed = True
+            self.model_status.emit(False, f"The emotion model could not be loaded: {error}. The picture is shown, and moods can be picked with the emoji buttons.")
+            return
+        self._pipeline = pipeline
+        tracker = getattr(pipeline, "tracker", None)
+        if tracker is not None:
+            tracker.subscribe(self._on_mood_event)
+        self.model_status.emit(True, "")
+
+    def _on_mood_event(self, event: Any) -> None:
+        self.mood_update.emit(MoodUpdate(event.kind.value, event.old, event.new, float(event.confidence), tuple(event.snapshot.probabilities)))
+
+    def _step(self) -> None:
+        source = self._source
+        started = time.monotonic()
+        frame = source.read()
+        if frame is None:
+            status = getattr(getattr(source, "status", None), "value", "")
+            if status == "lost":
+                if self._pipeline is not None and self._pipeline.tracker is not None:
+                    self._pipeline.tracker.camera_lost(time.monotonic())
+            elif status in ("ended", "closed"):
+                self._close_source()
+                self.capture_stopped.emit()
+            else:
+                time.sleep(0.01)  # a dropped read: do not spin
+            return
+        faces: list[Any] = []
+        snapshot = None
+        timings: dict[str, float] = {}
+        inference_ms = 0.0
+        if self._pipeline is not None:
+            faces = self._pipeline.process(frame.image)
+            primary = next((f for f in faces if f.is_primary), None)
+            tracker = self._pipeline.tracker
+            if tracker is not None:
+                snapshot = tracker.update(None if primary is None else primary.probabilities, frame.timestamp)
+            if self._calibrator is not None:
+                self._feed_calibration(primary, frame.timestamp)
+            t = self._pipeline.last_timings
+            if t is not None:
+                inference_ms = float(t.total_ms)
+                timings = {"detect_ms": t.detect_ms, "crop_ms": t.crop_ms, "classify_ms": t.classify_ms, "total_ms": t.total_ms}
+        self.frames_processed += 1
+        self._emit_frame(frame, faces, snapshot, inference_ms, timings)
+        if self._pipeline is None and not self._pipeline_failed:
+            # The first picture is on screen already; now pay for the model.
+            self._load_pipeline()
+        # Sources that do not pace themselves (fakes, fast folders) must not spin a core.
+        spare = self._min_period - (time.monotonic() - started)
+        if spare > 0:
+            time.sleep(spare)
+
+    def _emit_frame(self, frame: Any, faces: list[Any], snapshot: Any, inference_ms: float, timings: dict[str, float]) -> None:
+        with self._in_flight_lock:
+            if self._in_flight >= self.max_in_flight:
+                self.frames_dropped += 1
+                return
+            self._in_flight += 1
+        image, scale = frame_to_qimage(frame.image, self.display_width)
+        boxes = tuple(
+            FaceBox(
+                round(f.box.x * scale),
+                round(f.box.y * scale),
+                round(f.box.w * scale),
+                round(f.box.h * scale),
+                tuple(float(p) for p in f.probabilities),
+                bool(f.is_primary),
+            )
+            for f in faces
+        )
+        probabilities = None
+        if snapshot is not None and any(snapshot.probabilities) and snapshot.state.value != "no_face":
+            probabilities = tuple(float(p) for p in snapshot.probabilities)
+        fps = float(self._pipeline.stats.fps) if self._pipeline is not None else 0.0
+        now = time.monotonic()
+        if fps == 0.0 and self._last_frame_at:
+            fps = 1.0 / max(1e-3, now - self._last_frame_at)
+        self._last_frame_at = now
+        self.frame_ready.emit(
+            FrameUpdate(image, boxes, probabilities, fps, inference_ms, timings, int(frame.index), float(getattr(frame, "captured_at", now)))
+        )
+
+    # -- neutral calibration (worker thread) ---------------------------------------------------
+
+    def _start_calibration(self, seconds: float) -> None:
+        if self._pipeline is None:
+            self.calibration_finished.emit(False, "Calibration needs the camera and the emotion model running. Switch the camera on and try again.")
+            return
+        if self._source is None:
+            self.calibration_finished.emit(False, "The camera is off. Switch it on (Camera ▸ Camera on) and try again.")
+            return
+        from emotune.vision.calibration import NeutralCalibrator
+
+        self._calibrator = NeutralCalibrator(duration_s=seconds, model_id=self._model_id())
+        self.calibration_progress.emit(0.0)
+
+    def _model_id(self) -> str | None:
+        """Content hash of the loaded model, so a calibration is never reused with another one."""
+        from emotune.vision.calibration import model_id
+
+        path = getattr(getattr(self._pipeline, "classifier", None), "path", None)
+        try:
+            return model_id(path) if path is not None else None
+        except OSError:
+            return None
+
+    def _feed_calibration(self, primary: Any, timestamp: float) -> None:
+        from emotune.vision.calibration import CalibrationError, save_calibration
+
+        calibrator = self._calibrator
+        done = calibrator.add(None if primary is None else primary.raw_probabilities, timestamp)
+        self.calibration_progress.emit(float(calibrator.progress))
+        if not done:
+            return
+        self._calibrator = None
+        try:
+            calibration = calibrator.result()
+        except CalibrationError as error:
+            self.calibration_finished.emit(False, str(error))
+            return
+        save_calibration(calibration)
+        self._pipeline.set_logit_bias(calibration.logit_bias)
+        self.calibration_finished.emit(True, f"Calibrated on {calibration.frames} frames: your resting face now reads as neutral.")

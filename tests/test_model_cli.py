@@ -1,0 +1,68 @@
+"""`emotune train` argument handling (the training and export work itself is stubbed out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from model_support import write_synthetic_npz
+
+from emotune.cli import main
+
+
+def test_train_requires_data(monkeypatch, capsys):
+    monkeypatch.delenv("EMOTUNE_DATA", raising=False)
+    assert main(["train"]) != 0
+    assert "--data" in capsys.readouterr().err
+
+
+def test_train_passes_options_to_the_training_loop(tmp_path, monkeypatch):
+    pytest.importorskip("tensorflow")
+    import emotune.training.train as training
+
+    seen = {}
+
+    def fake_train(config, resume=None, verbose=2):
+        seen.update(config=config, resume=resume, verbose=verbose)
+        return Path(config.out)
+
+    monkeypatch.setattr(training, "train", fake_train)
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    code = main([
+        "train", "--data", str(data), "--labels", "ferplus", "--arch", "mini_xception", "--epochs", "3",
+        "--out", str(tmp_path / "run"), "--ferplus-weight", "0.7", "--batch-size", "16", "--seed", "9",
+        "--resume", str(tmp_path / "old"),
+    ])
+    assert code == 0
+    config = seen["config"]
+    assert (config.labels, config.arch, config.epochs, config.batch_size, config.seed) == ("ferplus", "mini_xception", 3, 16, 9)
+    assert config.ferplus_weight == pytest.approx(0.7)
+    assert seen["resume"] == str(tmp_path / "old")
+
+
+def test_export_from_calls_the_exporter(tmp_path, monkeypatch):
+    pytest.importorskip("tensorflow")
+    import emotune.training.export as exporting
+
+    seen = {}
+
+    def fake_export(checkpoint, data, out_dir, quantization, run_dir, max_accuracy_drop, with_val):
+        seen.update(checkpoint=checkpoint, out_dir=out_dir, quantization=quantization, with_val=with_val)
+        return {"model": {"quantization": quantization, "temperature": 1.2}, "tune": {"accuracy": 0.5}}
+
+    monkeypatch.setattr(exporting, "export", fake_export)
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    checkpoint = tmp_path / "best.keras"
+    checkpoint.write_bytes(b"stub")
+    code = main([
+        "train", "--data", str(data), "--export-from", str(checkpoint), "--models-dir", str(tmp_path / "m"),
+        "--quantization", "int8", "--with-val",
+    ])
+    assert code == 0
+    assert seen == {"checkpoint": str(checkpoint), "out_dir": str(tmp_path / "m"), "quantization": "int8", "with_val": True}
+
+
+def test_export_from_a_missing_checkpoint_fails(tmp_path, capsys):
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    assert main(["train", "--data", str(data), "--export-from", str(tmp_path / "nope.keras")]) != 0
+    assert "nope.keras" in capsys.readouterr().err

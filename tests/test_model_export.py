@@ -1,0 +1,103 @@
+"""Export: the TFLite model reproduces the Keras model (with T baked in); the full export writes
+every file the app and the model card need."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from model_support import export_tiny_model, write_synthetic_npz
+
+pytest.importorskip("tensorflow")
+
+from emotune.training import export  # noqa: E402
+from emotune.vision.classifier import EmotionClassifier, softmax  # noqa: E402
+
+
+def _faces(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, size=(n, 48, 48)).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """(folder, Keras model) of a random-weight float model exported with T = 2.5."""
+    folder = tmp_path_factory.mktemp("float_model")
+    return folder, export_tiny_model(folder, temperature=2.5)
+
+
+@pytest.mark.parametrize("batch", [1, 5])
+def test_float_round_trip_matches_keras_with_temperature(exported, batch):
+    folder, model = exported
+    faces = _faces(batch)
+    expected = export.keras_logits(model, faces) / 2.5
+    classifier = EmotionClassifier.load(folder / "emotion.tflite")
+    np.testing.assert_allclose(classifier.logits(faces), expected, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(classifier.predict(faces), softmax(expected), atol=1e-5)
+
+
+def test_baked_probabilities_output_is_softmax_of_logits(exported):
+    # Consumers that read the 'probabilities' output directly must see the same calibrated numbers.
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(exported[0] / "emotion.tflite"), num_threads=1)
+    runner = interpreter.get_signature_runner()
+    out = runner(face=_faces(1).astype(np.float32)[..., None])
+    np.testing.assert_allclose(out["probabilities"], softmax(out["logits"]), atol=1e-5)
+
+
+def test_keras_copy_is_the_uncalibrated_source(exported):
+    folder, model = exported
+    reloaded = export.load_source(folder / "emotion.keras")
+    faces = _faces(2)
+    np.testing.assert_allclose(export.keras_logits(reloaded, faces), export.keras_logits(model, faces), atol=1e-5)
+
+
+def test_dynamic_quantization_stays_close_to_float(tmp_path):
+    model = export_tiny_model(tmp_path, temperature=1.0, quantization="dynamic")
+    faces = _faces(8)
+    expected = softmax(export.keras_logits(model, faces))
+    got = EmotionClassifier.load(tmp_path / "emotion.tflite").predict(faces)
+    assert np.abs(got - expected).max() < 0.05
+    assert (tmp_path / "emotion.tflite").stat().st_size < 1_000_000  # int8 weights: ~4x smaller
+
+
+def test_choose_prefers_the_fastest_acceptable_candidate():
+    def candidate(name, mean, ms):
+        c = export.Candidate(name, b"x", {"mean": mean}, 1.0, 0.0, ms)
+        return c
+
+    float_c = candidate("float32", 0.60, 2.0)
+    fast_bad = candidate("int8", 0.55, 1.0)
+    fast_ok = candidate("dynamic", 0.598, 1.5)
+    assert export.choose([float_c, fast_bad, fast_ok], {"mean": 0.60}, 0.005).quantization == "dynamic"
+    assert export.choose([float_c, fast_bad], {"mean": 0.60}, 0.005).quantization == "float32"
+
+
+@pytest.mark.slow
+def test_full_export_on_synthetic_data(tmp_path):
+    import keras
+
+    from emotune.training.architectures import build
+
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    keras.utils.set_random_seed(0)
+    checkpoint = tmp_path / "run" / "best.keras"
+    checkpoint.parent.mkdir()
+    build("compact_vgg").save(checkpoint)
+    out = tmp_path / "models"
+    metrics = export.export(checkpoint, data, out_dir=out, quantization="float32", log=lambda _: None)
+
+    for name in ("emotion.tflite", "emotion.json", "emotion.keras", "metrics.json", "MODEL_CARD.md"):
+        assert (out / name).is_file(), name
+    meta = json.loads((out / "emotion.json").read_text())
+    assert meta["temperature"] == pytest.approx(metrics["calibration_tune"]["temperature"])
+    assert meta["temperature"] > 0
+    assert meta["quantization"] == "float32"
+    assert json.loads((out / "metrics.json").read_text())["tune"]["n"] == metrics["tune"]["n"] > 0
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"T = {meta['temperature']:.3f}" in card
+    assert "Interim model" in card  # no val numbers without with_val
+    assert metrics["latency"]["tensorflow_imported"] is False
+    classifier = EmotionClassifier.load(out / "emotion.tflite")
+    assert classifier.temperature == pytest.approx(meta["temperature"])

@@ -1,0 +1,49 @@
+"""The model shipped in models/: metadata, size, and a real face it must get right."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from emotune.emotions import CLASS_NAMES, Emotion
+from emotune.paths import DEFAULT_MODEL
+from emotune.vision.classifier import EmotionClassifier, preprocess
+
+pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="no shipped models/emotion.tflite")
+
+
+@pytest.fixture(scope="module")
+def classifier() -> EmotionClassifier:
+    return EmotionClassifier.load()
+
+
+def _astronaut_face() -> np.ndarray:
+    data = pytest.importorskip("skimage.data")
+    rgb = data.astronaut()
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    boxes = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(60, 60))
+    assert len(boxes) >= 1, "Haar cascade found no face in the astronaut image"
+    x, y, w, h = max(boxes, key=lambda b: b[2] * b[3])
+    return preprocess(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)[y : y + h, x : x + w])
+
+
+def test_smiling_astronaut_is_happy(classifier):
+    probabilities = classifier.predict(_astronaut_face())[0]
+    assert Emotion(int(probabilities.argmax())) is Emotion.HAPPY, dict(zip(CLASS_NAMES, probabilities.round(3), strict=True))
+
+
+def test_shipped_metadata_and_size():
+    meta = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    assert meta["class_names"] == list(CLASS_NAMES)
+    assert meta["temperature"] > 0
+    assert DEFAULT_MODEL.stat().st_size <= 5 * 1024 * 1024
+
+
+def test_shipped_probabilities_sum_to_one(classifier):
+    faces = np.random.default_rng(0).integers(0, 256, size=(3, 48, 48)).astype(np.uint8)
+    np.testing.assert_allclose(classifier.predict(faces).sum(axis=1), 1.0, atol=1e-5)

@@ -1,0 +1,149 @@
+"""Acoustic analysis: accuracy on synthesised pieces of known tempo and mode, files in every
+decoder path, background analysis inside a scan, and graceful absence of librosa."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+from music_helpers import make_audio
+
+from emotune.emotions import Emotion
+from emotune.music import analysis
+from emotune.music.encode import write_audio
+from emotune.music.scanner import scan
+from emotune.music.synth import STYLES, PieceSpec, render
+
+SR = analysis.DEFAULT_SR
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _persistent_numba_cache(request):
+    """Keep librosa's numba JIT cache between test runs (the app keeps it in user data).
+
+    Each test gets a fresh EMOTUNE_HOME, so without this every run would pay the one-off JIT
+    compilation (tens of seconds). Only effective if librosa is not imported yet.
+    """
+    if "librosa" not in sys.modules:
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(request.config.cache.mkdir("numba")))
+
+
+def _test_pieces() -> list[PieceSpec]:
+    """Pieces unlike the demo library's: other seeds, keys and tempi drawn at random."""
+    rng = np.random.default_rng(2024)
+    styles = list(STYLES)
+    pieces = []
+    for i in range(14):
+        pieces.append(
+            PieceSpec(
+                tonic=int(rng.integers(12)),
+                mode="major" if i % 2 == 0 else "minor",
+                tempo=round(float(rng.uniform(62, 165)), 1),
+                seconds=16.0,
+                style=styles[i % len(styles)],
+                seed=9000 + i,
+            )
+        )
+    return pieces
+
+
+def _tempo_ok(measured: float, truth: float) -> bool:
+    """Within 8 %, or within 8 % of double or half (the usual octave ambiguity)."""
+    return any(abs(measured / (truth * f) - 1.0) <= 0.08 for f in (1.0, 2.0, 0.5))
+
+
+def test_tempo_and_mode_accuracy_on_known_pieces():
+    """Bars: mode right for >= 80 %, tempo within 8 % (or x2 / x0.5) for >= 80 %."""
+    pieces = _test_pieces()
+    mode_hits = tempo_hits = exact_tempo = 0
+    lines = []
+    for spec in pieces:
+        result = analysis.analyze_signal(render(spec, SR), SR)
+        mode_ok = result.mode == spec.mode
+        tempo_ok = _tempo_ok(result.tempo, spec.tempo)
+        mode_hits += mode_ok
+        tempo_hits += tempo_ok
+        exact_tempo += abs(result.tempo / spec.tempo - 1) <= 0.08
+        lines.append(
+            f"{spec.key_name:9} {spec.style:9} {spec.tempo:6.1f} BPM -> {result.key:9} "
+            f"{result.tempo:6.1f} BPM  mode {'ok' if mode_ok else 'WRONG'}  "
+            f"tempo {'ok' if tempo_ok else 'WRONG'}"
+        )
+    n = len(pieces)
+    print("\n" + "\n".join(lines))
+    print(f"mode {mode_hits}/{n} = {mode_hits / n:.0%}; tempo {tempo_hits}/{n} = "
+          f"{tempo_hits / n:.0%} ({exact_tempo}/{n} without octave errors)")
+    assert mode_hits / n >= 0.8
+    assert tempo_hits / n >= 0.8
+
+
+@pytest.mark.parametrize("ext", [".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav"])
+def test_every_format_decodes_for_analysis(tmp_path, ext):
+    sr = 48000 if ext == ".opus" else 22050
+    spec = PieceSpec(tonic=2, mode="major", tempo=120, seconds=8, style="bright", seed=77)
+    path = tmp_path / f"piece{ext}"
+    write_audio(path, render(spec, sr), sr)
+    result = analysis.analyze_file(path, duration=8.0)
+    assert result.mode == "major"
+    assert _tempo_ok(result.tempo, 120)
+    assert 7.0 <= result.seconds <= 8.1
+    assert 0.0 < result.energy <= 1.0
+
+
+def test_long_files_are_analysed_from_an_excerpt(tmp_path):
+    from emotune.music.decode import clip_offset, load_clip
+
+    path = make_audio(tmp_path / "long.flac", seconds=50.0)
+    clip = load_clip(path, SR, seconds=10.0, duration=50.0)
+    assert len(clip) == 10 * SR
+    assert clip_offset(50.0, 10.0) == pytest.approx(40.0 / 3)
+    assert clip_offset(8.0, 30.0) == 0.0
+
+
+def test_silence_and_short_clips_are_analysis_errors():
+    with pytest.raises(analysis.AnalysisError, match="silent"):
+        analysis.analyze_signal(np.zeros(SR * 5, dtype=np.float32), SR)
+    with pytest.raises(analysis.AnalysisError, match="too short"):
+        analysis.analyze_signal(np.ones(SR, dtype=np.float32) * 0.1, SR)
+
+
+def test_scan_analyses_untagged_tracks_in_the_background_and_caches(tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    fast_major = PieceSpec(tonic=7, mode="major", tempo=140, seconds=12, style="bright", seed=5)
+    slow_minor = PieceSpec(tonic=4, mode="minor", tempo=64, seconds=12, style="soft", seed=6,
+                           gain_db=-6)
+    write_audio(lib / "up.ogg", render(fast_major, 22050), 22050)
+    write_audio(lib / "down.flac", render(slow_minor, 22050), 22050)
+    (lib / "hiss.wav").write_bytes(b"")  # skipped, and never sent to analysis
+    calls = []
+
+    report = scan([lib], analyze=True, progress=lambda d, n, p: calls.append((d, n)))
+    by_name = {t.path.name: t for t in report.tracks}
+    up, down = by_name["up.ogg"], by_name["down.flac"]
+    assert (up.source, down.source) == ("analysis", "analysis")
+    assert up.emotion is Emotion.HAPPY and up.mode == "major" and up.valence > 0 < up.arousal
+    assert down.emotion is Emotion.SAD and down.mode == "minor" and down.valence < 0 > down.arousal
+    assert up.tempo and _tempo_ok(up.tempo, 140)
+    assert report.analyzed == 2
+    # 3 files probed (the empty one is skipped), then the total grows by the 2 analysed
+    assert calls == [(1, 3), (2, 3), (3, 3), (4, 5), (5, 5)]
+    # Later scans reuse the analysis, even without --analyze.
+    again = scan([lib])
+    assert again.analyzed == 0
+    assert {t.path.name: t.emotion for t in again.tracks}["down.flac"] is Emotion.SAD
+
+
+def test_without_librosa_analysis_is_reported_unavailable(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "librosa", None)  # "import librosa" now raises ImportError
+    monkeypatch.setattr(analysis, "_librosa", None)
+    monkeypatch.setattr(analysis, "_import_error", None)
+    available, why = analysis.availability()
+    assert not available and "librosa" in why
+    make_audio(tmp_path / "x.flac", seconds=4.0)
+    report = scan([tmp_path], analyze=True)
+    assert len(report.tracks) == 1 and report.tracks[0].source == "default"
+    assert report.analysis_unavailable and "librosa" in report.analysis_unavailable
+    monkeypatch.setattr(analysis, "_import_error", None)  # let later tests import it for real

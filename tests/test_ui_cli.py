@@ -1,0 +1,68 @@
+"""`emotune gui` from the command line: options, lazy Qt import, and a real (offscreen) run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emotune.cli import build_parser, main
+from emotune.paths import DEFAULT_MODEL, DEMO_LIBRARY_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_gui_options_parse_without_importing_qt():
+    code = (
+        "import sys; from emotune.cli import build_parser; "
+        "a = build_parser().parse_args(['gui', '--camera', '1', '--no-audio', '--library', '.', '--model', 'm.tflite']); "
+        "print(a.camera, a.no_audio, a.library, a.model, 'PySide6' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
+    assert out == ["1", "True", ".", "m.tflite", "False"]
+
+
+def test_gui_help_lists_the_options(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gui", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--camera", "--no-audio", "--library", "--model"):
+        assert option in text
+
+
+def test_gui_rejects_a_missing_library_folder(tmp_path, capsys):
+    assert main(["gui", "--library", str(tmp_path / "nope")]) == 1
+    assert "no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
+    pytest.importorskip("PySide6")
+    pytest.importorskip("skimage")
+    if not DEFAULT_MODEL.is_file():
+        pytest.skip("no emotion model in models/")
+    from test_ui_vision import _write_demo_video
+
+    video = _write_demo_video(tmp_path / "demo.mp4", seconds=3.0)
+    library = DEMO_LIBRARY_DIR if DEMO_LIBRARY_DIR.is_dir() else tmp_path
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EMOTUNE_HOME": str(tmp_path / "home")}
+    shot = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "emotune", "--camera", str(video), "--no-audio", "--library", str(library),
+         "--quit-after", "6", "--probe", "--screenshot", str(shot)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=180,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    line = next(line for line in result.stdout.splitlines() if line.startswith("EMOTUNE_PROBE "))
+    probe = json.loads(line.split(" ", 1)[1])
+    assert probe["first_frame_s"] is not None and probe["frames_shown"] > 0
+    assert probe["tensorflow_imported"] is False
+    assert probe["model_loaded_s"] is not None
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    settings = json.loads((tmp_path / "home" / "config" / "settings.json").read_text())
+    assert settings["last_source"] == str(video)
+    assert isinstance(settings["window_geometry"], str)

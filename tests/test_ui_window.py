@@ -1,0 +1,197 @@
+"""The main window driven like a user would: emoji buttons, Auto, transport, keys, layout."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget  # noqa: E402
+from ui_support import build_app  # noqa: E402
+
+from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
+from emotune.music.player import PlayerState  # noqa: E402
+
+
+def _click(qtbot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+@pytest.mark.parametrize("emotion", [Emotion.HAPPY, Emotion.SAD, Emotion.ANGRY])
+def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
+    app = build_app(qtbot, tmp_path)
+    try:
+        _click(qtbot, app.window.emoji_bar.buttons[emotion])
+        # The DJ re-plans at once; the queue widget follows through a queued signal.
+        assert app.upcoming_emotions() and set(app.upcoming_emotions()) == {emotion}
+        qtbot.waitUntil(lambda: app.shown_queue_emotions() and set(app.shown_queue_emotions()) == {emotion}, timeout=3000)
+        assert app.dj.pinned
+        assert app.window.mood_header.mode == "manual"
+        assert app.window.emoji_bar.selected() is emotion
+        # Choosing a mood starts the music when nothing is playing yet.
+        assert app.dj.backend.state is PlayerState.PLAYING
+        assert app.window.player.chip.emotion is emotion
+    finally:
+        app.close()
+
+
+def test_auto_goes_back_to_the_cameras_mood(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
+    try:
+        # The fake camera's face reads sad; the tracker declares it after its first dwell.
+        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
+        qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.SAD}, timeout=3000)
+        _click(qtbot, app.window.emoji_bar.buttons[Emotion.HAPPY])
+        assert set(app.upcoming_emotions()) == {Emotion.HAPPY}
+        _click(qtbot, app.window.emoji_bar.auto_button)
+        assert not app.dj.pinned
+        assert set(app.upcoming_emotions()) == {Emotion.SAD}
+        qtbot.waitUntil(lambda: set(app.shown_queue_emotions()) == {Emotion.SAD}, timeout=3000)
+        assert app.window.emoji_bar.selected() is None
+        assert app.window.mood_header.mode in ("camera", "uncertain")
+        assert app.window.mood_header.emotion is Emotion.SAD
+    finally:
+        app.close()
+
+
+def test_play_pause_next_previous_reach_the_backend(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path)
+    backend = app.dj.backend
+    panel = app.window.player
+    try:
+        assert backend.state is PlayerState.EMPTY
+        _click(qtbot, panel.play_button)
+        assert backend.state is PlayerState.PLAYING
+        assert panel.playing
+        first = backend.current
+        _click(qtbot, panel.play_button)
+        assert backend.state is PlayerState.PAUSED
+        assert not panel.playing
+        _click(qtbot, panel.next_button)
+        assert backend.current is not None and backend.current != first
+        second = backend.current
+        _click(qtbot, panel.previous_button)
+        assert backend.current == first
+        assert second != first
+        # The seek bar and the volume slider reach the backend too.
+        _click(qtbot, panel.play_button)
+        panel.seek_requested.emit(30.0)
+        assert backend.position == pytest.approx(30.0, abs=0.5)
+        panel.volume.setValue(35)
+        assert backend.volume == 35
+    finally:
+        app.close()
+
+
+def test_keyboard_shortcuts(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path)
+    backend = app.dj.backend
+    window = app.window
+    try:
+        window.activateWindow()
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+        assert backend.state is PlayerState.PLAYING
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+        assert backend.state is PlayerState.PAUSED
+        before = backend.current
+        qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+        assert backend.current != before
+        qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+        assert backend.current == before
+        for number, emotion in enumerate(EMOTIONS, start=1):
+            qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number))
+            assert app.controller.pinned is emotion
+            assert set(app.upcoming_emotions()) == {emotion}
+        qtbot.keyClick(window, Qt.Key.Key_0)
+        assert app.controller.pinned is None and not app.dj.pinned
+        # Media keys, where the platform sends them.
+        state = backend.state
+        qtbot.keyClick(window, Qt.Key.Key_MediaTogglePlayPause)
+        assert backend.state is not state
+        current = backend.current
+        qtbot.keyClick(window, Qt.Key.Key_MediaNext)
+        assert backend.current != current
+    finally:
+        app.close()
+
+
+def test_volume_strategy_and_geometry_are_remembered(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path, size=(1100, 700))
+    try:
+        app.window.player.volume.setValue(42)
+        index = app.window.player.strategy.findData("calm")
+        app.window.player.strategy.setCurrentIndex(index)
+        assert app.dj.strategy == "calm"
+    finally:
+        app.close()
+    assert app.settings.get("volume") == 42
+    assert app.settings.get("strategy") == "calm"
+    assert isinstance(app.settings.get("window_geometry"), str)
+
+    again = build_app(qtbot, tmp_path, size=(1280, 800))
+    try:
+        assert again.controller.restore_geometry()
+        # Qt may shrink a restored window to fit the (virtual) screen, so check the height only.
+        assert again.window.height() == 700
+        assert again.window.player.volume.value() == 42
+        assert again.window.player.strategy.currentData() == "calm"
+    finally:
+        again.close()
+
+
+def _squeezed(window: QWidget) -> list[str]:
+    """Visible widgets smaller than their minimum size hint (height-for-width aware)."""
+    problems = []
+    for child in window.findChildren(QWidget):
+        if not child.isVisible():
+            continue
+        hint = child.minimumSizeHint()
+        if not hint.isValid():
+            continue
+        need_h = hint.height()
+        if child.hasHeightForWidth():
+            hfw = child.heightForWidth(child.width())
+            if hfw > 0:
+                need_h = min(need_h, hfw)
+        if child.width() < hint.width() or child.height() < need_h:
+            label = child.text() if isinstance(child, (QAbstractButton, QLabel)) else child.objectName()
+            problems.append(f"{type(child).__name__}({label!r}) {child.width()}x{child.height()} < {hint.width()}x{need_h}")
+    return problems
+
+
+def test_layout_stays_readable_at_1024x640(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path, size=(1024, 640))
+    window = app.window
+    try:
+        # A realistic worst case: a banner, a long title and a full queue.
+        window.banners.show_banner("camera", "No camera found. Music still plays: pick a mood with the emoji buttons.", "warning", ("Open video…", lambda: None))
+        _click(qtbot, window.emoji_bar.buttons[Emotion.SURPRISE])
+        window.player.set_track("A Rather Long Title That Keeps Going And Going", "Artist", "Album", Emotion.SURPRISE, "surprise → match: 150 bpm, major", 200)
+        qtbot.wait(200)
+        assert (window.width(), window.height()) == (1024, 640)
+        assert _squeezed(window) == []
+        # Key labels are shown, not elided to nothing.
+        for label in (window.player.title, window.player.artist, window.player.reason):
+            shown = label.visible_text()
+            assert len(shown.rstrip("…")) >= 8, (label.text(), shown)
+        for button in [window.emoji_bar.auto_button, *window.emoji_bar.buttons.values()]:
+            assert button.width() >= button.sizeHint().width(), button.text()
+        assert window.chart.height() >= window.chart.minimumSizeHint().height()
+        assert window.video.width() >= 240 and window.video.height() >= 150
+        assert window.queue.height() >= window.queue.minimumSizeHint().height()
+        assert window.timeline.height() >= window.timeline.minimumSizeHint().height()
+        assert window.statusBar().isVisible() and window.fps_label.isVisible()
+    finally:
+        app.close()
+
+
+def test_window_opens_and_plays_without_a_camera(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path)  # no vision worker at all: like a machine without a webcam
+    try:
+        assert app.window.mood_header.mode == "off"
+        assert not app.window.video.capturing
+        _click(qtbot, app.window.emoji_bar.buttons[Emotion.NEUTRAL])
+        assert app.dj.backend.state is PlayerState.PLAYING
+    finally:
+        app.close()

@@ -1,0 +1,115 @@
+"""`emotune detect` and `emotune bench`, run in-process with a fake classifier (and the real
+model when it has been exported)."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import pytest
+from vision_fakes import BrightnessClassifier, real_model_available
+
+from emotune.cli import main
+from emotune.vision.synthetic import jittered_frames, make_scene
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    from emotune.vision import classifier as classifier_module
+
+    fake = BrightnessClassifier()
+    monkeypatch.setattr(classifier_module.EmotionClassifier, "load", classmethod(lambda cls, path=None, num_threads=1: fake))
+    return fake
+
+
+@pytest.fixture
+def face_png(tmp_path):
+    path = tmp_path / "face.png"
+    assert cv2.imwrite(str(path), make_scene(640, 480).image)
+    return path
+
+
+@pytest.fixture
+def short_video(tmp_path):
+    path = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (320, 240))
+    for frame in jittered_frames(30, 320, 240):
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_detect_image_json(fake_model, face_png, capsys):
+    assert main(["detect", str(face_png), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["kind"] == "image" and report["frames_analysed"] == 1
+    faces = report["frames"][0]["faces"]
+    assert len(faces) == 1 and faces[0]["primary"] and faces[0]["emotion"] == "happy"
+    x, y, w, h = faces[0]["box"]
+    assert 200 < x + w / 2 < 440 and w > 100
+    assert sum(faces[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_detect_image_table(fake_model, face_png, capsys):
+    assert main(["detect", str(face_png)]) == 0
+    out = capsys.readouterr().out
+    assert "emotion" in out and "happy" in out and "surprise" in out
+
+
+def test_detect_video_every_nth_frame_with_mood_timeline(fake_model, short_video, capsys):
+    assert main(["detect", str(short_video), "--every", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [f["index"] for f in report["frames"]] == list(range(0, 30, 3))
+    assert report["mood_timeline"][0]["to"] == "happy" and report["mood_switches"] == 0
+    assert report["final_mood"] == "happy"
+    assert main(["detect", str(short_video)]) == 0
+    out = capsys.readouterr().out
+    assert "Mood timeline" in out and "Mood switches" in out
+
+
+def test_detect_missing_path_and_missing_camera_fail_clearly(fake_model, tmp_path, capsys):
+    assert main(["detect", str(tmp_path / "nothing.mp4")]) == 1
+    assert "no such" in capsys.readouterr().err
+    assert main(["detect", "9"]) == 1  # no camera 9 here
+    err = capsys.readouterr().err
+    assert "camera 9" in err and "Traceback" not in err
+
+
+def test_bench_json_sections(fake_model, capsys):
+    code = main(["bench", "--json", "--frames", "14", "--reference-frames", "1", "--keras", "/nonexistent.keras", "--sections", "pipeline,capture_latency,reference,bars"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert list(report) == ["environment", "pipeline", "capture_latency", "reference", "bars"]
+    assert report["environment"]["pinning"]["opencv_threads"] == 1
+    for size in ("640x480", "1280x720"):
+        stats = report["pipeline"][size]
+        assert stats["frames_with_face"] == 1.0
+        assert 0 < stats["total_ms"]["median"] <= stats["total_ms"]["p95"]
+        assert report["reference"][size]["speedup_median"] > 1
+    assert "detection only" in report["reference"]["640x480"]["note"]
+    capture = report["capture_latency"]["640x480"]
+    # Paced at 30 fps: frames are either measured or (on a very busy machine) dropped as stale.
+    assert capture["fps"] == 30.0 and capture["latency_ms"]["n"] + capture["dropped_frames"] > 0
+    assert set(report["bars"]) >= {"640x480_total_median_ms", "1280x720_total_median_ms", "speedup_vs_naive_640x480"}
+
+
+def test_bench_rejects_unknown_sections(fake_model, capsys):
+    assert main(["bench", "--sections", "nope"]) == 1
+    assert "unknown section" in capsys.readouterr().err
+
+
+def test_bench_sections_can_be_added(fake_model, capsys, monkeypatch):
+    from emotune.cli import bench
+
+    monkeypatch.setattr(bench, "SECTIONS", dict(bench.SECTIONS))
+    bench.register_section("memory", lambda context: {"rss_mb": 1.0})
+    assert main(["bench", "--json", "--sections", "memory"]) == 0
+    assert json.loads(capsys.readouterr().out)["memory"] == {"rss_mb": 1.0}
+
+
+@pytest.mark.skipif(not real_model_available(), reason="models/emotion.tflite not exported yet")
+def test_detect_image_with_the_real_model(face_png, capsys):
+    assert main(["detect", str(face_png), "--json", "--no-calibration"]) == 0
+    faces = json.loads(capsys.readouterr().out)["frames"][0]["faces"]
+    assert len(faces) == 1
+    assert faces[0]["emotion"] == "happy"  # the astronaut is smiling

@@ -1,0 +1,238 @@
+"""Test doubles and builders for the desktop-app tests (tests/test_ui_*.py).
+
+* :class:`FakeSource` - a frame source that behaves like a webcam (paced frames, listeners,
+  ``status``) and can stop delivering after ``fail_after`` seconds, as an unplugged camera does.
+* :class:`FakePipeline` - stands in for FramePipeline: one face with fixed probabilities (so the
+  camera's mood is known), a real MoodTracker, per-frame timings.
+* :func:`build_app` - a MainWindow + AppController with a silent simulated-clock NullBackend, a
+  made-up library and optionally the vision worker on a fake source.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion
+from emotune.mood import MoodTracker
+from emotune.music.dj import MoodDJ
+from emotune.music.player import NullBackend
+from emotune.music.scanner import ScanReport
+from emotune.music.track import Track
+from emotune.settings import Settings
+from emotune.vision.detector import Box
+from emotune.vision.sources import Frame, SourceEvent, SourceStatus
+
+
+def one_hot(emotion: Emotion, p: float = 0.9) -> np.ndarray:
+    """Probabilities with ``p`` on ``emotion`` and the rest spread evenly."""
+    probs = np.full(NUM_CLASSES, (1.0 - p) / (NUM_CLASSES - 1), dtype=np.float32)
+    probs[emotion.value] = p
+    return probs
+
+
+def fake_tracks(per_emotion: int = 8) -> list[Track]:
+    """A library with ``per_emotion`` tagged tracks for every emotion (paths need not exist)."""
+    tracks = []
+    for emotion in EMOTIONS:
+        for i in range(per_emotion):
+            tracks.append(
+                Track(
+                    path=Path(f"/music/{emotion.key}/{i}.mp3"),
+                    title=f"{emotion.label} song {i}",
+                    artist="Test Band",
+                    album="Tests",
+                    duration=120.0 + i,
+                    emotion=emotion,
+                    valence=emotion.valence,
+                    arousal=emotion.arousal,
+                    source="tag",
+                    confidence=1.0,
+                )
+            )
+    return tracks
+
+
+def fake_scanner(tracks: list[Track]) -> Any:
+    """A stand-in for emotune.music.scanner.scan that returns ``tracks`` at once."""
+
+    def scan(folders: Any = None, *, analyze: bool = False, progress: Any = None, cache: Any = None) -> ScanReport:
+        if progress is not None:
+            for i, track in enumerate(tracks, start=1):
+                progress(i, len(tracks), track.path)
+        return ScanReport(tracks=list(tracks))
+
+    return scan
+
+
+class FakeSource:
+    """A webcam-like source: ``fps`` paced frames; after ``fail_after`` s it is lost for good."""
+
+    def __init__(self, fps: float = 20.0, fail_after: float | None = None, size: tuple[int, int] = (320, 240)) -> None:
+        self.fps = fps
+        self.fail_after = fail_after
+        self.size = size
+        self.description = "fake camera"
+        self.status = SourceStatus.CLOSED
+        self._listeners: list[Any] = []
+        self._index = 0
+        self._opened_at = 0.0
+        self.closed = threading.Event()
+
+    def add_listener(self, listener: Any) -> Any:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _emit(self, event: SourceEvent) -> None:
+        for listener in list(self._listeners):
+            listener(self, event)
+
+    def open(self) -> None:
+        self.status = SourceStatus.OPEN
+        self._opened_at = time.monotonic()
+        self._emit(SourceEvent.OPENED)
+
+    def read(self) -> Frame | None:
+        if self.status is SourceStatus.LOST:
+            time.sleep(0.05)  # as CameraSource does while reconnecting: nap, return nothing
+            return None
+        if self.status is not SourceStatus.OPEN:
+            return None
+        now = time.monotonic()
+        if self.fail_after is not None and now - self._opened_at >= self.fail_after:
+            self.status = SourceStatus.LOST
+            self._emit(SourceEvent.CAMERA_LOST)
+            return None
+        time.sleep(1.0 / self.fps)
+        width, height = self.size
+        image = np.full((height, width, 3), 90 + (self._index % 40), np.uint8)
+        frame = Frame(image, time.monotonic(), self._index)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        self.status = SourceStatus.CLOSED
+        self.closed.set()
+
+
+@dataclass(frozen=True)
+class _Timings:
+    detect_ms: float = 2.0
+    crop_ms: float = 0.1
+    classify_ms: float = 1.5
+    total_ms: float = 3.6
+    full_scan: bool = False
+    faces: int = 1
+
+
+@dataclass(frozen=True)
+class _Face:
+    box: Box
+    probabilities: np.ndarray
+    raw_probabilities: np.ndarray
+    is_primary: bool
+
+
+class _Stats:
+    fps = 20.0
+
+
+class FakePipeline:
+    """One centred face per frame reading ``emotion``; a real MoodTracker smooths it."""
+
+    def __init__(self, emotion: Emotion = Emotion.SAD) -> None:
+        self.emotion = emotion
+        self.tracker = MoodTracker()
+        self.stats = _Stats()
+        self.last_timings = _Timings()
+        self.classifier = None
+        self.bias = None
+
+    def process(self, frame: np.ndarray) -> list[_Face]:
+        height, width = frame.shape[:2]
+        probs = one_hot(self.emotion)
+        return [_Face(Box(width // 3, height // 4, width // 3, width // 3), probs, probs, True)]
+
+    def reset(self) -> None:
+        pass
+
+    def set_logit_bias(self, bias: Any) -> None:
+        self.bias = bias
+
+
+def make_dj(settings: Settings, tracks: list[Track] | None = None) -> MoodDJ:
+    """A DJ on a silent simulated-clock backend that accepts made-up paths."""
+    backend = NullBackend(check_files=False)
+    return MoodDJ(backend, tracks or [], settings=settings, seed=7)
+
+
+@dataclass
+class AppHarness:
+    """What :func:`build_app` made, for the tests to drive and inspect."""
+
+    window: Any
+    controller: Any
+    dj: MoodDJ
+    settings: Settings
+    vision: Any
+    source: FakeSource | None
+
+    def upcoming_emotions(self) -> list[Emotion]:
+        """Emotions of the queued (upcoming) tracks, as the DJ has them."""
+        return [entry.track.emotion for entry in self.dj.snapshot(history=0).upcoming]
+
+    def shown_queue_emotions(self) -> list[Emotion]:
+        """Emotions of the entries the queue widget shows."""
+        return [entry.emotion for entry in self.window.queue.entries()]
+
+    def close(self) -> None:
+        """Close the window (stops the worker and the DJ)."""
+        self.window.close()
+
+
+def build_app(
+    qtbot: Any,
+    tmp_path: Path,
+    *,
+    camera: Emotion | None = None,
+    fail_after: float | None = None,
+    tracks: list[Track] | None = None,
+    size: tuple[int, int] = (1280, 800),
+) -> AppHarness:
+    """Build and show the window; with ``camera`` set, a fake camera whose face reads that emotion."""
+    from PySide6.QtWidgets import QApplication
+
+    from emotune.ui.controller import AppController
+    from emotune.ui.main_window import MainWindow
+    from emotune.ui.theme import apply_theme
+    from emotune.ui.workers.vision_worker import VisionWorker
+
+    apply_theme(QApplication.instance())
+    settings = Settings(tmp_path / "settings.json")
+    library = fake_tracks() if tracks is None else tracks
+    dj = make_dj(settings)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    source = None
+    vision = None
+    if camera is not None:
+        source = FakeSource(fail_after=fail_after)
+        vision = VisionWorker(source_factory=lambda spec: source, pipeline_factory=lambda model: FakePipeline(camera))
+    controller = AppController(
+        window,
+        dj,
+        settings,
+        vision=vision,
+        source_spec="0" if camera is not None else None,
+        scanner=fake_scanner(library),
+    )
+    window.resize(*size)
+    window.show()
+    controller.start()
+    qtbot.waitUntil(lambda: bool(controller.tracks), timeout=5000)
+    return AppHarness(window, controller, dj, settings, vision, source)
