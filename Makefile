@@ -76,10 +76,10 @@ setup: system-packages $(RUN_STAMP)  ## everything `make run` needs
 setup-test: system-packages-test $(TEST_STAMP)  ## everything `make test` needs
 
 system-packages:
-	@bash scripts/ensure-apt-packages.sh $(PYTHON_APT_PACKAGES) $(RUNTIME_APT_PACKAGES)
+	@bash .ci/ensure-apt-packages.sh $(PYTHON_APT_PACKAGES) $(RUNTIME_APT_PACKAGES)
 
 system-packages-test:
-	@bash scripts/ensure-apt-packages.sh $(PYTHON_APT_PACKAGES) $(TEST_APT_PACKAGES)
+	@bash .ci/ensure-apt-packages.sh $(PYTHON_APT_PACKAGES) $(TEST_APT_PACKAGES)
 
 # Keyed on pip rather than python: a venv made while ensurepip was missing has python but no
 # pip, and must be made again.

@@ -112,11 +112,11 @@ def nearest_emotion(valence: float, arousal: float) -> Emotion:
     return min(EMOTIONS, key=lambda e: math.hypot(e.valence - valence, e.arousal - arousal))
 
 
-def expected_va(probabilities: "list[float] | tuple[float, ...]") -> tuple[float, float]:
+def expected_va(probabilities: list[float] | tuple[float, ...]) -> tuple[float, float]:
     """Probability-weighted (valence, arousal) for a 7-way distribution in canonical order."""
     if len(probabilities) != NUM_CLASSES:
         raise ValueError(f"expected {NUM_CLASSES} probabilities, got {len(probabilities)}")
     total = float(sum(probabilities)) or 1.0
-    valence = sum(p * e.valence for p, e in zip(probabilities, EMOTIONS)) / total
-    arousal = sum(p * e.arousal for p, e in zip(probabilities, EMOTIONS)) / total
+    valence = sum(p * e.valence for p, e in zip(probabilities, EMOTIONS, strict=True)) / total
+    arousal = sum(p * e.arousal for p, e in zip(probabilities, EMOTIONS, strict=True)) / total
     return valence, arousal

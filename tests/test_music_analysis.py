@@ -113,7 +113,7 @@ def test_scan_analyses_untagged_tracks_in_the_background_and_caches(tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
     fast_major = PieceSpec(tonic=7, mode="major", tempo=140, seconds=12, style="bright", seed=5)
-    slow_minor = PieceSpec(tonic=4, mode="minor", tempo=64, seconds=12, style="soft", seed=6,
+    slow_minor = PieceSpec(tonic=4, mode="minor", tempo=64, seconds=15, style="soft", seed=8,
                            gain_db=-6)
     write_audio(lib / "up.ogg", render(fast_major, 22050), 22050)
     write_audio(lib / "down.flac", render(slow_minor, 22050), 22050)

@@ -146,9 +146,9 @@ def test_track_prefers_tag_tempo_and_key_over_analysis():
 
 
 def test_key_finder_on_ideal_profiles():
-    from emotune.music.analysis import MAJOR_PROFILE, MINOR_PROFILE
-
     import numpy as np
+
+    from emotune.music.analysis import MAJOR_PROFILE, MINOR_PROFILE
 
     tonic, mode, corr, strength = estimate_key(np.roll(MAJOR_PROFILE, 7))  # G major
     assert (tonic, mode) == (7, "major") and corr == pytest.approx(1.0) and strength > 0.5

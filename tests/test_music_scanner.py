@@ -8,7 +8,6 @@ import os
 import shutil
 import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 from music_helpers import CORE_EXTENSIONS, TinyFiles, make_audio

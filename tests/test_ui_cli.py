@@ -53,7 +53,7 @@ def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
     shot = tmp_path / "shot.png"
     result = subprocess.run(
         [sys.executable, "-m", "emotune", "--camera", str(video), "--no-audio", "--library", str(library),
-         "--quit-after", "6", "--probe", "--screenshot", str(shot)],
+         "--quit-after", "15", "--probe", "--screenshot", str(shot)],
         capture_output=True, text=True, cwd=ROOT, env=env, timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]

@@ -162,17 +162,20 @@ def render(metrics: dict) -> str:
         "(a busy machine inflates these; rerun `emotune bench` on the target machine).",
         "- Quantization candidates (tuning split):",
         "",
-        "| variant | size | accuracy FER2013 | accuracy FER+ | top-1 agreement with float | median ms |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| variant | size | accuracy FER2013 | accuracy FER+ | top-1 agreement with float | median ms (wall) | median ms (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in quant["candidates"]:
         acc = c["tune_accuracy"]
         lines.append(
             f"| {c['quantization']}{' (shipped)' if c['quantization'] == quant['chosen'] else ''} | "
             f"{c['size_bytes'] / 1e6:.2f} MB | {_pct(acc['fer2013'])} | {_pct(acc.get('ferplus'))} | "
-            f"{_pct(c['agreement_with_float'])} | {c['latency_ms_median']:.3f} |"
+            f"{_pct(c['agreement_with_float'])} | {c['latency_ms_median']:.3f} | {c.get('cpu_ms_median', float('nan')):.3f} |"
         )
     lines += [
+        "",
+        "Shipped variant: the fastest (by CPU time per call, timed round-robin) whose mean tuning accuracy "
+        f"(FER2013 and FER+) is within {100 * quant.get('max_accuracy_drop', 0.0):.1f} points of the float model.",
         "",
         "## Limitations and known biases",
         "",

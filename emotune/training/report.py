@@ -82,6 +82,7 @@ def build_metrics(
     candidates: list[dict],
     chosen: str,
     float_accuracy: dict,
+    max_accuracy_drop: float,
     run_dir: Path | None,
     with_val: bool,
     log: Callable[[str], None] = print,
@@ -94,7 +95,12 @@ def build_metrics(
         "size_bytes": model_path.stat().st_size,
         "training": _training_info(run_dir),
         "calibration_tune": calibration_summary(raw_tune_logits, meta["temperature"], tune),
-        "quantization": {"chosen": chosen, "float_keras_tune_accuracy": float_accuracy, "candidates": candidates},
+        "quantization": {
+            "chosen": chosen,
+            "max_accuracy_drop": max_accuracy_drop,
+            "float_keras_tune_accuracy": float_accuracy,
+            "candidates": candidates,
+        },
         "tune": _compact(tune_report),
         "latency": {
             **latency.machine_load(),

@@ -82,9 +82,16 @@ class TuningAccuracy(keras.callbacks.Callback):
         )
 
 
-def train(config: TrainConfig, resume: str | None = None, verbose: int = 2) -> Path:
+def train(
+    config: TrainConfig,
+    resume: str | None = None,
+    verbose: int = 2,
+    resume_learning_rate: float | None = None,
+) -> Path:
     """Train a model as configured; returns the output folder. ``resume`` is a run folder or a
-    ``last.keras`` path to continue from (epoch count and best score are restored)."""
+    ``last.keras`` path to continue from (epoch count and best score are restored);
+    ``resume_learning_rate`` replaces the restored optimizer's learning rate, which lets a run
+    that was cut off by a session limit continue on a shorter, lower-rate schedule."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     log_file = (out / "train.log").open("a", encoding="utf-8")
@@ -120,7 +127,12 @@ def train(config: TrainConfig, resume: str | None = None, verbose: int = 2) -> P
         if state_file.exists():
             state = json.loads(state_file.read_text())
             initial_epoch, best = int(state["epoch"]), float(state["best_score"])
-        log(f"resumed from {resume_path} at epoch {initial_epoch}, best tune score {best:.4f}")
+        if resume_learning_rate is not None:
+            model.optimizer.learning_rate.assign(resume_learning_rate)
+        log(
+            f"resumed from {resume_path} at epoch {initial_epoch}, best tune score {best:.4f}, "
+            f"learning rate {float(model.optimizer.learning_rate):.2e}"
+        )
     else:
         model = build(config.arch)
         model.compile(

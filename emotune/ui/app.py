@@ -162,6 +162,7 @@ def run_app(options: GuiOptions) -> int:
                 current, peak = rss_mb()
                 report = {
                     "first_frame_s": controller.times.first_frame,
+                    "first_frame_cpu_s": controller.times.first_frame_cpu,
                     "window_shown_s": controller.times.window_shown,
                     "model_loaded_s": controller.times.model_loaded,
                     "library_loaded_s": controller.times.library_loaded,

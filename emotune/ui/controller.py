@@ -30,6 +30,10 @@ from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorke
 
 log = logging.getLogger(__name__)
 
+# Threads still running when their window closed (a scan stuck on a slow disk, say). Qt aborts if
+# a running QThread is destroyed, so they are kept referenced here until they finish on their own.
+_ORPHANED_THREADS: list[QThread] = []
+
 VIDEO_FILTER = "Videos (*.mp4 *.avi *.mkv *.mov *.webm *.m4v *.mpg *.mpeg);;All files (*)"
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files (*)"
 
@@ -40,6 +44,7 @@ class StartupTimes:
 
     window_shown: float | None = None
     first_frame: float | None = None
+    first_frame_cpu: float | None = None  # CPU seconds (all threads) used by then: load-independent
     model_loaded: float | None = None
     library_loaded: float | None = None
     mood_changes: list[tuple[float, str, float]] = field(default_factory=list)  # (t, mood, confidence)
@@ -244,11 +249,14 @@ class AppController(QObject):
             self.vision.request_quit()
         if self._scan_worker is not None:
             self._scan_worker.cancel()
-        if self._vision_thread is not None:
-            self._vision_thread.quit()
-            self._vision_thread.wait(3000)
-        if self._scan_thread is not None and self._scan_thread.isRunning():
-            self._scan_thread.wait(3000)
+        for thread in (self._vision_thread, self._scan_thread):
+            if thread is None:
+                continue
+            thread.quit()
+            if not thread.wait(3000):
+                log.warning("%s did not stop in time; leaving it to finish", thread.objectName())
+                thread.setParent(None)
+                _ORPHANED_THREADS.append(thread)
         if self.bridge is not None:
             self.bridge.detach()
         if self.dj is not None:
@@ -407,6 +415,7 @@ class AppController(QObject):
     def _on_first_frame_painted(self) -> None:
         if self.times.first_frame is None:
             self.times.first_frame = self.elapsed()
+            self.times.first_frame_cpu = time.process_time()
 
     def _on_mood_update(self, update: MoodUpdate) -> None:
         """Tracker events: a new camera mood goes to the DJ; states go to the header."""
@@ -584,7 +593,9 @@ class AppController(QObject):
         QTimer.singleShot(8000, lambda: self.window.banners.dismiss("skipped"))
 
     def _on_notice(self, message: str) -> None:
-        self.window.banners.show_banner("library", f"{message} Add music for this mood with Library ▸ Choose music folder…", "info")
+        """The DJ's notes (e.g. no tracks for this mood): worth reading, not worth keeping up."""
+        banner = self.window.banners.show_banner("notice", f"{message} Add music for this mood with Library ▸ Choose music folder…", "info")
+        QTimer.singleShot(12000, lambda: self.window.banners.banner("notice") is banner and self.window.banners.dismiss("notice"))
 
     # -- library ----------------------------------------------------------------------------------
 

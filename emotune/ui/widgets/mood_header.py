@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from emotune.emotions import Emotion
 from emotune.ui.icons import emotion_pixmap
+from emotune.ui.widgets.elided_label import ElidedLabel
 
 MODES = ("starting", "camera", "uncertain", "no_face", "manual", "off")
 
@@ -25,18 +26,17 @@ class MoodHeader(QWidget):
         """Create the header in the ``starting`` state."""
         super().__init__(parent)
         self.icon = QLabel(self)
-        self.icon.setFixedSize(44, 44)
+        self.icon.setFixedSize(40, 40)
         self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.name = QLabel(self)
         font = QFont(self.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setPointSizeF(font.pointSizeF() * 1.5)
         font.setBold(True)
         self.name.setFont(font)
         self.name.setObjectName("moodName")
-        self.detail = QLabel(self)
-        self.detail.setObjectName("dim")
-        self.detail.setWordWrap(True)
-        self.detail.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # One elided line (full text in the tooltip): a wrapped second line would need height
+        # the chart below cannot spare at 1024x640.
+        self.detail = ElidedLabel("", self, dim=True)
         self.badge = QLabel(self)  # "UNCERTAIN" / "PINNED" pill
         self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.badge.hide()
@@ -66,7 +66,7 @@ class MoodHeader(QWidget):
         self.mode = mode
         self.emotion = emotion
         if emotion is not None:
-            self.icon.setPixmap(emotion_pixmap(emotion, 40, self.devicePixelRatioF(), grey=mode in ("uncertain", "no_face", "off")))
+            self.icon.setPixmap(emotion_pixmap(emotion, 36, self.devicePixelRatioF(), grey=mode in ("uncertain", "no_face", "off")))
             self.name.setText(emotion.label)
         else:
             self.icon.clear()
@@ -76,7 +76,7 @@ class MoodHeader(QWidget):
             "camera": f"{confidence:.0%} sure · read from your face",
             "uncertain": "Not sure yet: keeping the music as it is",
             "no_face": "Nobody in view: keeping the last mood",
-            "manual": "Chosen by you · press 0 or Auto to follow the camera",
+            "manual": "Picked by you · press 0 for Auto",
             "off": "Nothing is being captured",
         }[mode]
         self.detail.setText(detail or default_detail)

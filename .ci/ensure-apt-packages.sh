@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install whichever of the given Debian/Ubuntu packages are missing; do nothing when all are there.
 #
-#   scripts/ensure-apt-packages.sh PACKAGE...
+#   .ci/ensure-apt-packages.sh PACKAGE...
 #
 # Checks with dpkg-query first so that a re-run costs a fraction of a second, and runs
 # `apt-get update` only when something must be installed. Installs as root, or through
