@@ -38,12 +38,14 @@ ARTIST = "EmoTune Demo Ensemble"
 ALBUM = "Seven Moods (EmoTune Demo Library)"
 FOLDERS = ("happy", "sad", "angry", "fear", "surprise", "neutral", "disgust", "unsorted")
 
+# fmt: off
 # Sample rates per format: Opus only takes 48 kHz-family rates; lossless formats stay small at
 # 22 kHz mono; lossy ones use 44.1 kHz where they cost nothing extra.
 RATES = {".mp3": 44100, ".ogg": 44100, ".opus": 48000, ".m4a": 44100, ".flac": 22050, ".wav": 22050}
 # Level per style: calm pieces are mixed quieter, which the analysis reads as lower energy.
 GAIN_DB = {"bright": -1.0, "jumpy": -1.0, "distorted": -0.5, "tremolo": -4.0, "soft": -6.0,
            "detuned": -5.0, "plain": -3.0}
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class DemoTrack:
     tag_tempo_key: bool = False  # also write BPM and key tags
 
 
+# fmt: off
 PLAN: tuple[DemoTrack, ...] = (
     DemoTrack("happy", "sunny_side_up.mp3", "Sunny Side Up", "C", "major", 132, "bright", 30,
               "Happy", Emotion.HAPPY, tag_tempo_key=True),
@@ -102,6 +105,7 @@ PLAN: tuple[DemoTrack, ...] = (
     DemoTrack("unsorted", "after_hours.m4a", "After Hours", "Bb", "minor", 150, "distorted", 26,
               None),
 )
+# fmt: on
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:
@@ -188,8 +192,10 @@ def main() -> int:
         size = path.stat().st_size
         total += size
         tag = item.mood or "(untagged)"
-        print(f"{path.relative_to(HERE)!s:40} {size / 1024:7.0f} KiB  {item.tonic} {item.mode:5} "
-              f"{item.tempo:5.0f} BPM  {tag}")
+        print(
+            f"{path.relative_to(HERE)!s:40} {size / 1024:7.0f} KiB  {item.tonic} {item.mode:5} "
+            f"{item.tempo:5.0f} BPM  {tag}"
+        )
     print(f"{len(PLAN)} tracks, {total / 1e6:.1f} MB")
     return 0
 

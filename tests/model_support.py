@@ -47,6 +47,8 @@ def write_synthetic_npz(path: Path, n_train: int = 140, n_val: int = 42, seed: i
         nf = np.zeros(n, dtype=bool)
         nf[:2] = True  # a couple of not-a-face rows, which loading must drop
         arrays[f"nf_{split}"] = nf
+    # Like the real file: a few val images also appear in train.
+    arrays["in_train_val"] = np.arange(n_val) % 10 == 3
     np.savez(path, **arrays)
     return path
 

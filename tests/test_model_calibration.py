@@ -47,3 +47,17 @@ def test_reliability_ignores_rows_without_a_label():
 def test_fit_temperature_rejects_mismatched_shapes():
     with pytest.raises(ValueError):
         fit_temperature(np.zeros((3, 7)), np.zeros((4, 7)))
+
+
+def test_ece_votes_is_zero_when_confidence_matches_annotator_share():
+    from emotune.training.calibrate import ece_votes
+
+    probabilities = np.full((4, 7), 0.05)
+    probabilities[:, 2] = 0.7
+    votes = np.zeros((4, 7))
+    votes[:, 2] = 0.7
+    votes[:, 4] = 0.3
+    assert ece_votes(probabilities, votes) == pytest.approx(0.0, abs=1e-12)
+    votes_all_agree = np.zeros((4, 7))
+    votes_all_agree[:, 2] = 1.0
+    assert ece_votes(probabilities, votes_all_agree) == pytest.approx(0.3)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from model_support import write_synthetic_npz
+from model_support import export_tiny_model, write_synthetic_npz
 
 from emotune.cli import main
 
@@ -66,3 +67,14 @@ def test_export_from_a_missing_checkpoint_fails(tmp_path, capsys):
     data = write_synthetic_npz(tmp_path / "tiny.npz")
     assert main(["train", "--data", str(data), "--export-from", str(tmp_path / "nope.keras")]) != 0
     assert "nope.keras" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_evaluate_latency_only_reports_load_and_predict_times(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    export_tiny_model(tmp_path)
+    assert main(["evaluate", "--model", str(tmp_path / "emotion.tflite"), "--latency", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["predict_batch1_wall_ms"] > 0
+    assert result["tensorflow_imported"] is False
+    assert set(result["batch4_ms"]) == {"one_call", "loop"}

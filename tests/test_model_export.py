@@ -11,7 +11,7 @@ from model_support import export_tiny_model, write_synthetic_npz
 
 pytest.importorskip("tensorflow")
 
-from emotune.training import export  # noqa: E402
+from emotune.training import export, model_card  # noqa: E402
 from emotune.vision.classifier import EmotionClassifier, softmax  # noqa: E402
 
 
@@ -53,11 +53,15 @@ def test_keras_copy_is_the_uncalibrated_source(exported):
     np.testing.assert_allclose(export.keras_logits(reloaded, faces), export.keras_logits(model, faces), atol=1e-5)
 
 
-def test_dynamic_quantization_stays_close_to_float(tmp_path):
-    model = export_tiny_model(tmp_path, temperature=1.0, quantization="dynamic")
+@pytest.mark.parametrize("quantization", ["dynamic", "int8"])
+def test_quantized_models_stay_close_to_float(tmp_path, quantization):
+    model = export_tiny_model(tmp_path, temperature=1.0, quantization=quantization)
     faces = _faces(8)
     expected = softmax(export.keras_logits(model, faces))
-    got = EmotionClassifier.load(tmp_path / "emotion.tflite").predict(faces)
+    classifier = EmotionClassifier.load(tmp_path / "emotion.tflite")
+    got = classifier.predict(faces)
+    assert classifier.metadata.quantization == quantization
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-5)
     assert np.abs(got - expected).max() < 0.05
     assert (tmp_path / "emotion.tflite").stat().st_size < 1_000_000  # int8 weights: ~4x smaller
 
@@ -88,7 +92,7 @@ def test_full_export_on_synthetic_data(tmp_path):
     checkpoint.parent.mkdir()
     build("compact_vgg").save(checkpoint)
     out = tmp_path / "models"
-    metrics = export.export(checkpoint, data, out_dir=out, quantization="float32", log=lambda _: None)
+    metrics = export.export(checkpoint, data, out_dir=out, quantization="float32", with_val=True, log=lambda _: None)
 
     for name in ("emotion.tflite", "emotion.json", "emotion.keras", "metrics.json", "MODEL_CARD.md"):
         assert (out / name).is_file(), name
@@ -99,7 +103,13 @@ def test_full_export_on_synthetic_data(tmp_path):
     assert json.loads((out / "metrics.json").read_text())["tune"]["n"] == metrics["tune"]["n"] > 0
     card = (out / "MODEL_CARD.md").read_text()
     assert f"T = {meta['temperature']:.3f}" in card
-    assert "Interim model" in card  # no val numbers without with_val
+    assert metrics["val"]["n"] == 40  # 42 val rows minus 2 not-a-face
+    assert metrics["val_without_train_duplicates"]["n"] < metrics["val"]["n"]
+    assert f"This model: {100 * metrics['val']['accuracy']:.1f}%" in card
+    assert "Interim model" not in card
+    # Without val numbers the card says it is interim and quotes none.
+    interim = model_card.render({k: v for k, v in metrics.items() if not k.startswith("val")})
+    assert "Interim model" in interim and "| val |" not in interim
     assert metrics["latency"]["tensorflow_imported"] is False
     classifier = EmotionClassifier.load(out / "emotion.tflite")
     assert classifier.temperature == pytest.approx(meta["temperature"])

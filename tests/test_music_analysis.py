@@ -73,8 +73,10 @@ def test_tempo_and_mode_accuracy_on_known_pieces():
         )
     n = len(pieces)
     print("\n" + "\n".join(lines))
-    print(f"mode {mode_hits}/{n} = {mode_hits / n:.0%}; tempo {tempo_hits}/{n} = "
-          f"{tempo_hits / n:.0%} ({exact_tempo}/{n} without octave errors)")
+    print(
+        f"mode {mode_hits}/{n} = {mode_hits / n:.0%}; tempo {tempo_hits}/{n} = "
+        f"{tempo_hits / n:.0%} ({exact_tempo}/{n} without octave errors)"
+    )
     assert mode_hits / n >= 0.8
     assert tempo_hits / n >= 0.8
 
@@ -113,8 +115,9 @@ def test_scan_analyses_untagged_tracks_in_the_background_and_caches(tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
     fast_major = PieceSpec(tonic=7, mode="major", tempo=140, seconds=12, style="bright", seed=5)
-    slow_minor = PieceSpec(tonic=4, mode="minor", tempo=64, seconds=15, style="soft", seed=8,
-                           gain_db=-6)
+    slow_minor = PieceSpec(
+        tonic=4, mode="minor", tempo=64, seconds=15, style="soft", seed=8, gain_db=-6
+    )
     write_audio(lib / "up.ogg", render(fast_major, 22050), 22050)
     write_audio(lib / "down.flac", render(slow_minor, 22050), 22050)
     (lib / "hiss.wav").write_bytes(b"")  # skipped, and never sent to analysis
@@ -147,3 +150,33 @@ def test_without_librosa_analysis_is_reported_unavailable(tmp_path, monkeypatch)
     assert len(report.tracks) == 1 and report.tracks[0].source == "default"
     assert report.analysis_unavailable and "librosa" in report.analysis_unavailable
     monkeypatch.setattr(analysis, "_import_error", None)  # let later tests import it for real
+
+
+def test_failed_analyses_are_cached_only_when_final(tmp_path, monkeypatch):
+    """A missing decoder is not final (retried next scan); silence is (cached)."""
+    from emotune.music import decode
+
+    write_audio(tmp_path / "silence.wav", np.zeros(22050 * 5, dtype=np.float32), 22050)
+    write_audio(
+        tmp_path / "music.flac", render(PieceSpec(0, "major", 120, seconds=6), 22050), 22050
+    )
+
+    def no_decoder(*args):
+        raise ImportError("no decoder", name="imaginary")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(decode, "_load_soundfile", no_decoder)
+        patch.setattr(decode, "_load_pyav", no_decoder)
+        first = scan([tmp_path], analyze=True)
+    reasons = {p.name: r for p, r in first.analysis_failed}
+    assert "cannot decode" in reasons["music.flac"] and "not installed" in reasons["music.flac"]
+    assert first.analyzed == 0
+
+    # The decoders are back (as after `pip install`): nothing was cached, so both are retried.
+    second = scan([tmp_path], analyze=True)
+    assert second.analyzed == 1  # music.flac
+    reasons = {p.name: r for p, r in second.analysis_failed}
+    assert reasons == {"silence.wav": "silent"}
+    third = scan([tmp_path], analyze=True)
+    assert third.analyzed == 0  # silence is final: cached, not decoded again
+    assert {p.name: r for p, r in third.analysis_failed} == {"silence.wav": "silent"}

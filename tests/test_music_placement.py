@@ -70,9 +70,16 @@ def test_calm_is_neutral_but_placed_low_arousal():
 
 @pytest.mark.parametrize(
     ("name", "emotion"),
-    [("happy", Emotion.HAPPY), ("Sad Songs", Emotion.SAD), ("01 - angry", Emotion.ANGRY),
-     ("chill_music", Emotion.NEUTRAL), ("Dark Side of the Moon", None), ("Happy Mondays Live", None),
-     ("music_library", None), ("2019", None)],
+    [
+        ("happy", Emotion.HAPPY),
+        ("Sad Songs", Emotion.SAD),
+        ("01 - angry", Emotion.ANGRY),
+        ("chill_music", Emotion.NEUTRAL),
+        ("Dark Side of the Moon", None),
+        ("Happy Mondays Live", None),
+        ("music_library", None),
+        ("2019", None),
+    ],
 )
 def test_folder_names_are_matched_strictly(name, emotion):
     match = folder_mood(name)
@@ -81,17 +88,38 @@ def test_folder_names_are_matched_strictly(name, emotion):
 
 @pytest.mark.parametrize(
     ("text", "mode"),
-    [("Am", "minor"), ("A minor", "minor"), ("F#m", "minor"), ("Bbmin", "minor"), ("C", "major"),
-     ("Cmaj", "major"), ("Eb major", "major"), ("8A", "minor"), ("8B", "major"), ("1m", "minor"),
-     ("1d", "major"), ("o", None), ("", None), (None, None)],
+    [
+        ("Am", "minor"),
+        ("A minor", "minor"),
+        ("F#m", "minor"),
+        ("Bbmin", "minor"),
+        ("C", "major"),
+        ("Cmaj", "major"),
+        ("Eb major", "major"),
+        ("8A", "minor"),
+        ("8B", "major"),
+        ("1m", "minor"),
+        ("1d", "major"),
+        ("o", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_mode_from_key_tag(text, mode):
     assert mode_from_key(text) == mode
 
 
 def _result(tempo, mode, strength=1.0, energy=0.6):
-    return AnalysisResult(tempo=tempo, tonic="C", mode=mode, mode_strength=strength,
-                          key_correlation=0.8, energy=energy, rms_db=-15.0, seconds=30.0)
+    return AnalysisResult(
+        tempo=tempo,
+        tonic="C",
+        mode=mode,
+        mode_strength=strength,
+        key_correlation=0.8,
+        energy=energy,
+        rms_db=-15.0,
+        seconds=30.0,
+    )
 
 
 def test_analysis_placement_follows_tempo_and_mode():
@@ -103,10 +131,16 @@ def test_analysis_placement_follows_tempo_and_mode():
     assert angry.valence < 0 < angry.arousal
     assert angry.emotion in (Emotion.ANGRY, Emotion.FEAR)
     # faster is more aroused, major is more pleasant, louder is more aroused
-    assert from_analysis(_result(150, "major")).arousal > from_analysis(_result(90, "major")).arousal
-    assert from_analysis(_result(110, "major")).valence > from_analysis(_result(110, "minor")).valence
-    assert (from_analysis(_result(110, "major", energy=0.9)).arousal
-            > from_analysis(_result(110, "major", energy=0.2)).arousal)
+    assert (
+        from_analysis(_result(150, "major")).arousal > from_analysis(_result(90, "major")).arousal
+    )
+    assert (
+        from_analysis(_result(110, "major")).valence > from_analysis(_result(110, "minor")).valence
+    )
+    assert (
+        from_analysis(_result(110, "major", energy=0.9)).arousal
+        > from_analysis(_result(110, "major", energy=0.2)).arousal
+    )
     # a clear mode earns more confidence, but never as much as a folder or a tag
     weak = from_analysis(_result(110, "major", strength=0.0))
     assert weak.confidence < happy.confidence <= 0.5
@@ -120,10 +154,15 @@ def test_evidence_order_tag_folder_analysis_default():
     assert place(None, ["Albums"], analysis).source == "analysis"
     default = place(None, [], None)
     assert (default.source, default.emotion, default.confidence) == ("default", Emotion.NEUTRAL, 0)
-    assert {p.source for p in (place("Happy"), place(None, ["sad"]), place(None, [], analysis),
-                               default)} == set(SOURCES)
-    confidences = [place("Happy").confidence, place(None, ["sad"]).confidence,
-                   place(None, [], analysis).confidence, default.confidence]
+    assert {
+        p.source for p in (place("Happy"), place(None, ["sad"]), place(None, [], analysis), default)
+    } == set(SOURCES)
+    confidences = [
+        place("Happy").confidence,
+        place(None, ["sad"]).confidence,
+        place(None, [], analysis).confidence,
+        default.confidence,
+    ]
     assert confidences == sorted(confidences, reverse=True)
 
 
@@ -131,8 +170,9 @@ def test_folder_evidence_stops_at_the_library_root(tmp_path):
     root = tmp_path / "happy" / "library"  # a mood word *above* the root must not count
     track = build_track(root / "Artist" / "x.mp3", TagInfo(format="mp3", duration=1.0), root)
     assert track.source == "default"
-    track = build_track(root / "sad" / "Artist" / "x.mp3", TagInfo(format="mp3", duration=1.0),
-                        root)
+    track = build_track(
+        root / "sad" / "Artist" / "x.mp3", TagInfo(format="mp3", duration=1.0), root
+    )
     assert (track.source, track.emotion) == ("folder", Emotion.SAD)
 
 

@@ -58,8 +58,13 @@ def test_mood_round_trip_keeps_other_tags_and_audio(tmp_path, ext):
     path = make_audio(tmp_path / f"song{ext}", seconds=1.5)
     write_fields(
         path,
-        {"title": "Café del Mar ☕", "artist": "Ärtist", "album": "Älbum", "bpm": "128",
-         "key": "F#m"},
+        {
+            "title": "Café del Mar ☕",
+            "artist": "Ärtist",
+            "album": "Älbum",
+            "bpm": "128",
+            "key": "F#m",
+        },
         cover=(PNG, "image/png"),
     )
     before_tags = read_tags(path)
@@ -210,3 +215,18 @@ def test_bpm_and_key_tags_are_read(tmp_path):
     junk = make_audio(tmp_path / "j.flac", seconds=0.3)
     write_fields(junk, {"bpm": "0"})
     assert read_tags(junk).bpm is None  # a 0 BPM tag is junk, not a tempo
+
+
+def test_read_only_file_is_refused(tmp_path, monkeypatch):
+    path = make_audio(tmp_path / "ro.ogg", seconds=0.3)
+    before = path.read_bytes()
+    real_access = os.access
+    # (tests run as root, for whom os.access always says "writable"; ask as a user would)
+    monkeypatch.setattr(
+        tags_module.os,
+        "access",
+        lambda p, mode: False if Path(p) == path and mode == os.W_OK else real_access(p, mode),
+    )
+    with pytest.raises(TagWriteError, match="read-only"):
+        write_mood(path, "sad")
+    assert path.read_bytes() == before

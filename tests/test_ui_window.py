@@ -14,15 +14,22 @@ from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
 from emotune.music.player import PlayerState  # noqa: E402
 
 
-def _click(qtbot, widget: QWidget) -> None:
+def _click(qtbot, widget: QWidget, app=None) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    if app is not None:
+        app.sync()  # DJ commands run on the player thread
+
+
+def _key(qtbot, app, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    qtbot.keyClick(app.window, key, modifier)
+    app.sync()
 
 
 @pytest.mark.parametrize("emotion", [Emotion.HAPPY, Emotion.SAD, Emotion.ANGRY])
 def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
     app = build_app(qtbot, tmp_path)
     try:
-        _click(qtbot, app.window.emoji_bar.buttons[emotion])
+        _click(qtbot, app.window.emoji_bar.buttons[emotion], app)
         # The DJ re-plans at once; the queue widget follows through a queued signal.
         assert app.upcoming_emotions() and set(app.upcoming_emotions()) == {emotion}
         qtbot.waitUntil(lambda: app.shown_queue_emotions() and set(app.shown_queue_emotions()) == {emotion}, timeout=3000)
@@ -31,7 +38,7 @@ def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
         assert app.window.emoji_bar.selected() is emotion
         # Choosing a mood starts the music when nothing is playing yet.
         assert app.dj.backend.state is PlayerState.PLAYING
-        assert app.window.player.chip.emotion is emotion
+        qtbot.waitUntil(lambda: app.window.player.chip.emotion is emotion, timeout=3000)
     finally:
         app.close()
 
@@ -42,9 +49,9 @@ def test_auto_goes_back_to_the_cameras_mood(qtbot, tmp_path):
         # The fake camera's face reads sad; the tracker declares it after its first dwell.
         qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
         qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.SAD}, timeout=3000)
-        _click(qtbot, app.window.emoji_bar.buttons[Emotion.HAPPY])
+        _click(qtbot, app.window.emoji_bar.buttons[Emotion.HAPPY], app)
         assert set(app.upcoming_emotions()) == {Emotion.HAPPY}
-        _click(qtbot, app.window.emoji_bar.auto_button)
+        _click(qtbot, app.window.emoji_bar.auto_button, app)
         assert not app.dj.pinned
         assert set(app.upcoming_emotions()) == {Emotion.SAD}
         qtbot.waitUntil(lambda: set(app.shown_queue_emotions()) == {Emotion.SAD}, timeout=3000)
@@ -61,24 +68,26 @@ def test_play_pause_next_previous_reach_the_backend(qtbot, tmp_path):
     panel = app.window.player
     try:
         assert backend.state is PlayerState.EMPTY
-        _click(qtbot, panel.play_button)
+        _click(qtbot, panel.play_button, app)
         assert backend.state is PlayerState.PLAYING
-        assert panel.playing
+        qtbot.waitUntil(lambda: panel.playing, timeout=3000)
         first = backend.current
-        _click(qtbot, panel.play_button)
+        _click(qtbot, panel.play_button, app)
         assert backend.state is PlayerState.PAUSED
-        assert not panel.playing
-        _click(qtbot, panel.next_button)
+        qtbot.waitUntil(lambda: not panel.playing, timeout=3000)
+        _click(qtbot, panel.next_button, app)
         assert backend.current is not None and backend.current != first
         second = backend.current
-        _click(qtbot, panel.previous_button)
+        _click(qtbot, panel.previous_button, app)
         assert backend.current == first
         assert second != first
         # The seek bar and the volume slider reach the backend too.
-        _click(qtbot, panel.play_button)
+        _click(qtbot, panel.play_button, app)
         panel.seek_requested.emit(30.0)
+        app.sync()
         assert backend.position == pytest.approx(30.0, abs=0.5)
         panel.volume.setValue(35)
+        app.sync()
         assert backend.volume == 35
     finally:
         app.close()
@@ -90,27 +99,27 @@ def test_keyboard_shortcuts(qtbot, tmp_path):
     window = app.window
     try:
         window.activateWindow()
-        qtbot.keyClick(window, Qt.Key.Key_Space)
+        _key(qtbot, app, Qt.Key.Key_Space)
         assert backend.state is PlayerState.PLAYING
-        qtbot.keyClick(window, Qt.Key.Key_Space)
+        _key(qtbot, app, Qt.Key.Key_Space)
         assert backend.state is PlayerState.PAUSED
         before = backend.current
-        qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+        _key(qtbot, app, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
         assert backend.current != before
-        qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+        _key(qtbot, app, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
         assert backend.current == before
         for number, emotion in enumerate(EMOTIONS, start=1):
-            qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number))
+            _key(qtbot, app, Qt.Key(Qt.Key.Key_0 + number))
             assert app.controller.pinned is emotion
             assert set(app.upcoming_emotions()) == {emotion}
-        qtbot.keyClick(window, Qt.Key.Key_0)
+        _key(qtbot, app, Qt.Key.Key_0)
         assert app.controller.pinned is None and not app.dj.pinned
         # Media keys, where the platform sends them.
         state = backend.state
-        qtbot.keyClick(window, Qt.Key.Key_MediaTogglePlayPause)
+        _key(qtbot, app, Qt.Key.Key_MediaTogglePlayPause)
         assert backend.state is not state
         current = backend.current
-        qtbot.keyClick(window, Qt.Key.Key_MediaNext)
+        _key(qtbot, app, Qt.Key.Key_MediaNext)
         assert backend.current != current
     finally:
         app.close()
@@ -122,6 +131,7 @@ def test_volume_strategy_and_geometry_are_remembered(qtbot, tmp_path):
         app.window.player.volume.setValue(42)
         index = app.window.player.strategy.findData("calm")
         app.window.player.strategy.setCurrentIndex(index)
+        app.sync()
         assert app.dj.strategy == "calm"
     finally:
         app.close()
@@ -167,6 +177,7 @@ def test_layout_stays_readable_at_1024x640(qtbot, tmp_path):
         # A realistic worst case: a banner, a long title and a full queue.
         window.banners.show_banner("camera", "No camera found. Music still plays: pick a mood with the emoji buttons.", "warning", ("Open video…", lambda: None))
         _click(qtbot, window.emoji_bar.buttons[Emotion.SURPRISE])
+        app.sync()
         window.player.set_track("A Rather Long Title That Keeps Going And Going", "Artist", "Album", Emotion.SURPRISE, "surprise → match: 150 bpm, major", 200)
         qtbot.wait(200)
         assert (window.width(), window.height()) == (1024, 640)
@@ -191,7 +202,7 @@ def test_window_opens_and_plays_without_a_camera(qtbot, tmp_path):
     try:
         assert app.window.mood_header.mode == "off"
         assert not app.window.video.capturing
-        _click(qtbot, app.window.emoji_bar.buttons[Emotion.NEUTRAL])
+        _click(qtbot, app.window.emoji_bar.buttons[Emotion.NEUTRAL], app)
         assert app.dj.backend.state is PlayerState.PLAYING
     finally:
         app.close()

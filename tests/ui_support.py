@@ -182,6 +182,17 @@ class AppHarness:
     vision: Any
     source: FakeSource | None
 
+    def sync(self) -> None:
+        """Wait until the player thread has run every command so far, then deliver its news."""
+        from PySide6.QtWidgets import QApplication
+
+        bridge = self.controller.bridge
+        if bridge is not None:
+            assert bridge.wait_idle(5.0), "player thread stuck"
+            assert bridge.wait_idle(5.0)  # and the state snapshot the last command asked for
+        for _ in range(3):
+            QApplication.processEvents()
+
     def upcoming_emotions(self) -> list[Emotion]:
         """Emotions of the queued (upcoming) tracks, as the DJ has them."""
         return [entry.track.emotion for entry in self.dj.snapshot(history=0).upcoming]

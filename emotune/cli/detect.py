@@ -41,13 +41,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.every < 1:
         return fail("--every must be at least 1")
+    # The source first: "no camera" or "no such file" should not wait for the model to load.
     try:
         source = open_source(args.path)
+        source.open()
     except SourceError as error:
         return fail(str(error))
     try:
         classifier = EmotionClassifier.load(args.model)
     except ModelLoadError as error:
+        source.close()
         return fail(str(error))
 
     calibration = None if args.no_calibration else load_calibration(model_id=_safe_model_id(model_id, classifier))
@@ -59,11 +62,6 @@ def run(args: argparse.Namespace) -> int:
         primary=args.primary,
         logit_bias=calibration.logit_bias if calibration else None,
     )
-    try:
-        source.open()
-    except SourceError as error:
-        return fail(str(error))
-
     frames: list[dict[str, Any]] = []
     read = 0
     try:

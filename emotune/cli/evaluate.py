@@ -31,7 +31,42 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'")
     parser.add_argument("--seed", type=int, default=None, help="recompute 'tune' with this seed when no run folder is known")
+    parser.add_argument(
+        "--latency",
+        action="store_true",
+        help="also time load and predict (1 thread, batch 1 and 4) of a .tflite; without --data, only that",
+    )
     return parser
+
+
+def _latency(model: str) -> dict:
+    """Load time (fresh process) and predict latency of a .tflite model, with the machine load."""
+    import numpy as np
+
+    from emotune.training import latency
+    from emotune.vision.classifier import EmotionClassifier
+
+    faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48)).astype(np.uint8)
+    classifier = EmotionClassifier.load(model)
+    counter = iter(range(10**9))
+    single = latency.interleaved_timings({"batch1": lambda: classifier.predict(faces[next(counter) % 64])}, rounds=1000)
+    return {
+        **latency.machine_load(),
+        "predict_batch1_wall_ms": single["batch1"]["wall_ms"],
+        "predict_batch1_cpu_ms": single["batch1"]["cpu_ms"],
+        "batch4_ms": latency.batch_strategy_ms(model, faces),
+        **latency.load_time(model),
+    }
+
+
+def _print_latency(result: dict) -> None:
+    print(
+        f"latency ({result['cpu_count']} cores, load average {result['load_average_1min'] or float('nan'):.1f}): "
+        f"predict 1 face {result['predict_batch1_wall_ms']:.3f} ms median wall ({result['predict_batch1_cpu_ms']:.3f} ms CPU); "
+        f"4 faces {result['batch4_ms']['one_call']:.3f} ms in one call, {result['batch4_ms']['loop']:.3f} ms looped; "
+        f"load {result['load_s'] * 1000:.0f} ms ({result['import_and_load_s'] * 1000:.0f} ms with imports), "
+        f"backend {result['backend']}, TensorFlow imported: {result['tensorflow_imported']}"
+    )
 
 
 def _finite(value):
@@ -50,12 +85,21 @@ def run(args: argparse.Namespace) -> int:
     from emotune.paths import DEFAULT_MODEL
 
     model = args.model or str(DEFAULT_MODEL)
+    if not os.path.isfile(model):
+        return fail(f"model file {model} not found")
+    if args.latency and not model.endswith(".tflite"):
+        return fail("--latency times the runtime model: pass a .tflite")
+    if args.latency and not args.data:
+        result = _latency(model)
+        if args.json:
+            print_json(_finite(result))
+        else:
+            _print_latency(result)
+        return 0
     if not args.data:
         return fail(f"--data is required (or set {DATA_ENV})")
     if not os.path.isfile(args.data):
         return fail(f"data file {args.data} not found")
-    if not os.path.isfile(model):
-        return fail(f"model file {model} not found")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from emotune.training.evaluate import evaluate_model, format_report
     from emotune.vision.classifier import ModelLoadError
@@ -64,10 +108,14 @@ def run(args: argparse.Namespace) -> int:
         report = evaluate_model(model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed)
     except (KeyError, ValueError, ModelLoadError) as error:
         return fail(str(error))
+    if args.latency:
+        report["latency"] = _latency(model)
     if args.json:
         print_json(_finite(report))
     else:
         print(format_report(report))
+        if args.latency:
+            _print_latency(report["latency"])
         if args.out:
             print(f"\nreport.json and plots in {args.out}")
     return 0

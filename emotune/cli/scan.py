@@ -91,8 +91,16 @@ def print_table(report, stream: TextIO) -> None:
     """The human-readable report: tracks, counts per emotion, skipped files, summary."""
     from emotune.music.scanner import display_path
 
-    columns = (("TITLE", 28), ("ARTIST", 22), ("EMOTION", 9), ("SOURCE", 9), ("CONF", 4),
-               ("TEMPO", 5), ("MODE", 5), ("FORMAT", 6))
+    columns = (
+        ("TITLE", 28),
+        ("ARTIST", 22),
+        ("EMOTION", 9),
+        ("SOURCE", 9),
+        ("CONF", 4),
+        ("TEMPO", 5),
+        ("MODE", 5),
+        ("FORMAT", 6),
+    )
     print("  ".join(name.ljust(width) for name, width in columns).rstrip(), file=stream)
     for track in report.tracks:
         cells = (
@@ -147,7 +155,9 @@ def run(args: argparse.Namespace) -> int:
         if args.rebuild:
             cache.clear()
         try:
-            report = scan(args.folders or None, analyze=args.analyze, progress=progress, cache=cache)
+            report = scan(
+                args.folders or None, analyze=args.analyze, progress=progress, cache=cache
+            )
         finally:
             if progress is not None:
                 progress.finish()
@@ -157,5 +167,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=True))
     else:
         print_table(report, sys.stdout)
-    # Skipped files are reported, not failures: the scan itself succeeded.
-    return 0
+    # Skipped files are reported, not failures; but a folder named on the command line that
+    # does not exist is almost certainly a typo, so scripts get a non-zero exit for it.
+    missing = [f for f in args.folders if not os.path.exists(f)]
+    for folder in missing:
+        print(f"error: {folder}: folder not found", file=sys.stderr)
+    return 1 if missing else 0

@@ -27,9 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help="audio file(s)")
     action = parser.add_mutually_exclusive_group()
-    action.add_argument(
-        "--emotion", "-e", metavar="NAME", help=f"one of: {', '.join(CLASS_NAMES)}"
-    )
+    action.add_argument("--emotion", "-e", metavar="NAME", help=f"one of: {', '.join(CLASS_NAMES)}")
     action.add_argument("--clear", action="store_true", help="remove the mood tag")
     return parser
 

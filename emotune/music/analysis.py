@@ -55,7 +55,15 @@ class AnalysisUnavailable(RuntimeError):
 
 
 class AnalysisError(RuntimeError):
-    """One file could not be analysed (undecodable, silent, too short)."""
+    """One file could not be analysed (undecodable, silent, too short).
+
+    ``permanent`` is False when the cause may go away without the file changing (a decoder that
+    is not installed yet): such failures are not cached.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = True) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -197,7 +205,10 @@ def analyze_file(
     try:
         samples = load_clip(Path(path), sr, seconds, duration)
     except DecodeError as exc:
-        raise AnalysisError(f"cannot decode: {exc}") from exc
+        # Decoders can be installed later (PyAV for M4A), so a decode failure is not final.
+        raise AnalysisError(f"cannot decode: {exc}", permanent=False) from exc
+    except OSError as exc:
+        raise AnalysisError(f"cannot read: {exc.strerror or exc}", permanent=False) from exc
     return analyze_signal(samples, sr)
 
 
@@ -214,16 +225,16 @@ def analyze_many(
     *,
     workers: int | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
-) -> dict[Path, AnalysisResult | str]:
+) -> dict[Path, AnalysisResult | AnalysisError]:
     """Analyse ``(path, duration)`` pairs in a background thread pool.
 
-    Returns a result or an error message per path; never raises for a single bad file.
+    Returns a result or the AnalysisError per path; never raises for a single bad file.
     Raises AnalysisUnavailable (before any work) if librosa is missing. ``progress(done, total,
     path)`` is called from the calling thread as each file finishes; an exception raised by it
     cancels the remaining work and propagates.
     """
     _load_librosa()  # fail fast, and import once before the threads race to do it
-    results: dict[Path, AnalysisResult | str] = {}
+    results: dict[Path, AnalysisResult | AnalysisError] = {}
     total = len(items)
     if not total:
         return results
@@ -239,9 +250,9 @@ def analyze_many(
                 try:
                     results[path] = future.result()
                 except AnalysisError as exc:
-                    results[path] = str(exc)
+                    results[path] = exc
                 except Exception as exc:  # a librosa bug on one odd file must not stop the rest
-                    results[path] = f"{type(exc).__name__}: {exc}"
+                    results[path] = AnalysisError(f"{type(exc).__name__}: {exc}")
                 if progress is not None:
                     progress(done, total, path)
         except BaseException:

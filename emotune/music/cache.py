@@ -84,7 +84,13 @@ class LibraryCache:
     """
 
     def __init__(self, path: Path | str | None = None) -> None:
-        self.path: Path | str = path if path is not None else user_data_dir() / CACHE_FILENAME
+        if path is None:
+            try:
+                path = user_data_dir() / CACHE_FILENAME
+            except OSError as exc:  # no usable data folder: a session-only cache
+                log.warning("no data folder for the library cache (%s); using memory", exc)
+                path = ":memory:"
+        self.path: Path | str = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
         self.rebuilt = False  # True if a corrupt file was replaced during this session

@@ -411,7 +411,9 @@ FORMATS: dict[type[FileType], FormatSpec] = {
     for spec in (
         FormatSpec("mp3", MP3, (".mp3",), _ID3_FIELDS, ID3Cover(), _id3_save_options, True),
         FormatSpec("wav", WAVE, (".wav",), _ID3_FIELDS, ID3Cover(), _id3_save_options, True),
-        FormatSpec("aiff", AIFF, (".aif", ".aiff"), _ID3_FIELDS, ID3Cover(), _id3_save_options, True),
+        FormatSpec(
+            "aiff", AIFF, (".aif", ".aiff"), _ID3_FIELDS, ID3Cover(), _id3_save_options, True
+        ),
         FormatSpec("flac", FLAC, (".flac",), _VORBIS_FIELDS, FLACCover()),
         FormatSpec("ogg", OggVorbis, (".ogg", ".oga"), _VORBIS_FIELDS, VorbisCommentCover()),
         FormatSpec("opus", OggOpus, (".opus", ".ogg"), _VORBIS_FIELDS, VorbisCommentCover()),

@@ -29,6 +29,7 @@ class MoodMatch:
     arousal: float
 
 
+# fmt: off
 # Words that share their emotion's circumplex point.
 _WORDS: dict[Emotion, tuple[str, ...]] = {
     Emotion.HAPPY: (
@@ -70,6 +71,7 @@ _WORDS: dict[Emotion, tuple[str, ...]] = {
         "queasy", "putrid", "bitter", "cynical", "contempt", "sour",
     ),
 }
+# fmt: on
 
 # Words that mean a region rather than the emotion's exact point: (emotion, valence, arousal).
 _REGIONS: dict[str, tuple[Emotion, float, float]] = {
@@ -111,9 +113,11 @@ for _word, (_emotion, _v, _a) in _REGIONS.items():
 _SEPARATORS = re.compile(r"[;,/|+&]+|\band\b")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
+# fmt: off
 # Generic words people add to folder names: "Happy Songs", "sad music", "Mood - Calm".
 _FOLDER_FILLER = {"music", "songs", "song", "tracks", "track", "mood", "moods", "playlist",
                   "mix", "vibes", "tunes", "the", "my", "for", "of"}
+# fmt: on
 
 
 def _normalise(text: str) -> str:

@@ -67,9 +67,10 @@ def from_analysis(result: AnalysisResult) -> Placement:
     energy = 2.0 * result.energy - 1.0
     valence = _clip(0.7 * mode + 0.2 * tempo)
     arousal = _clip(0.65 * tempo + 0.35 * energy)
-    confidence = ANALYSIS_MIN_CONFIDENCE + (
-        ANALYSIS_MAX_CONFIDENCE - ANALYSIS_MIN_CONFIDENCE
-    ) * result.mode_strength
+    confidence = (
+        ANALYSIS_MIN_CONFIDENCE
+        + (ANALYSIS_MAX_CONFIDENCE - ANALYSIS_MIN_CONFIDENCE) * result.mode_strength
+    )
     return Placement(
         nearest_emotion(valence, arousal),
         round(valence, 3),

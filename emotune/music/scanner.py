@@ -353,8 +353,9 @@ def _analyses(
             rows.append((key, cand.mtime_ns, cand.size, result.to_dict(), None))
             report.analyzed += 1
         else:
-            report.analysis_failed.append((path, result))
-            rows.append((key, cand.mtime_ns, cand.size, None, result))
+            report.analysis_failed.append((path, str(result)))
+            if result.permanent:  # e.g. silence: don't decode it again until the file changes
+                rows.append((key, cand.mtime_ns, cand.size, None, str(result)))
     cache.store_analyses(an.ANALYSIS_VERSION, rows)
     report.analysis_failed.sort(key=lambda item: os.fsencode(item[0]))
     return results

@@ -147,6 +147,9 @@ def write_fields(
     target = Path(os.path.realpath(path))
     # Parse the original first: an unsupported or corrupt file fails here, before any copy.
     _, spec = open_audio(target)
+    if not os.access(target, os.W_OK):
+        # The rename below only needs a writable folder; honour the file's own read-only bit.
+        raise TagWriteError("the file is read-only")
     try:
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{target.stem[:40]}.", suffix=f".emotune-tmp{target.suffix}", dir=target.parent
@@ -157,10 +160,10 @@ def write_fields(
     try:
         with os.fdopen(fd, "wb") as out, open(target, "rb") as src:
             shutil.copyfileobj(src, out, length=1 << 20)
-        _copy_ownership(target, tmp)
         written = _tag_copy(tmp, spec, values, cover)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        _copy_ownership(target, tmp)  # after tagging: the copy may become read-only
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -97,9 +97,32 @@ def reliability(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -
     return Reliability(edges, mean_conf, mean_acc, count, ece)
 
 
+def ece_votes(probabilities: np.ndarray, vote_share: np.ndarray, bins: int = 15) -> float:
+    """Calibration against annotator agreement: like ECE, but a bin's 'accuracy' is the mean share
+    of annotator votes (``vote_share`` (N, 7), rows summing to 1) for the predicted class.
+
+    Zero means "when the model says 70%, about 70% of annotators pick that class", which is
+    what temperature scaling on the vote distribution aims for. Rows without votes (all-zero
+    ``vote_share``) are ignored.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    vote_share = np.asarray(vote_share, dtype=np.float64)
+    keep = vote_share.sum(axis=1) > 0
+    probabilities, vote_share = probabilities[keep], vote_share[keep]
+    confidence = probabilities.max(axis=1)
+    agreement = vote_share[np.arange(len(vote_share)), probabilities.argmax(axis=1)]
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.abs(
+        np.bincount(which, weights=agreement, minlength=bins) - np.bincount(which, weights=confidence, minlength=bins)
+    )
+    return float(gap.sum() / max(int(count.sum()), 1))
+
+
 def ece(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
     """Expected calibration error (see :func:`reliability`)."""
     return reliability(probabilities, labels, bins).ece
 
 
-__all__ = ["Reliability", "ece", "fit_temperature", "log_softmax", "nll", "reliability", "softmax"]
+__all__ = ["Reliability", "ece", "ece_votes", "fit_temperature", "log_softmax", "nll", "reliability", "softmax"]

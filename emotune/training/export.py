@@ -31,7 +31,7 @@ import tensorflow as tf
 
 from emotune import __version__
 from emotune.emotions import CLASS_NAMES
-from emotune.paths import MODELS_DIR
+from emotune.paths import MODELS_DIR, PROJECT_ROOT
 from emotune.training import calibrate, splits
 from emotune.training import data as fer
 from emotune.vision.classifier import EmotionClassifier
@@ -246,6 +246,61 @@ def choose(candidates: list[Candidate], reference: dict[str, float], max_accurac
     return min(pool, key=cost)
 
 
+def _candidates(
+    model: keras.Model,
+    wanted: Iterable[str],
+    temperature: float,
+    representative: np.ndarray,
+    tune: fer.Split,
+    raw: np.ndarray,
+    arch: str,
+    source: str,
+    log: Callable[[str], None],
+) -> list[Candidate]:
+    """Convert ``model`` once per quantization and measure each on the tuning split.
+
+    Accuracy and agreement come from the runtime classifier on the converted file; latency is
+    timed round-robin across all variants at the end.
+    """
+    from emotune.training import latency
+
+    candidates: list[Candidate] = []
+    with tempfile.TemporaryDirectory(prefix="emotune_candidates_") as tmp:
+        paths: dict[str, Path] = {}
+        for name in wanted:
+            content = convert(model, temperature, name, representative if name == "int8" else None)
+            path = Path(tmp) / name / f"{MODEL_NAME}.tflite"
+            path.parent.mkdir()
+            path.write_bytes(content)
+            meta = metadata(arch=arch, temperature=temperature, quantization=name, source=source, content=content)
+            path.with_suffix(".json").write_text(json.dumps(meta))
+            paths[name] = path
+            logits = tflite_logits(path, tune.faces)
+            candidates.append(
+                Candidate(
+                    quantization=name,
+                    content=content,
+                    accuracy=tune_accuracy(logits, tune),
+                    agreement_with_float=float((logits.argmax(1) == raw.argmax(1)).mean()),
+                    max_abs_logit_error=float(np.abs(logits - raw / temperature).max()),
+                    latency_ms=float("nan"),
+                )
+            )
+        # Timed round-robin so every variant sees the same background load.
+        classifiers = {name: EmotionClassifier.load(path) for name, path in paths.items()}
+        faces = tune.faces[:64]
+        counter = iter(range(10**9))
+        timings = latency.interleaved_timings(
+            {name: (lambda c=c: c.predict(faces[next(counter) % len(faces)])) for name, c in classifiers.items()},
+            rounds=1000,
+        )
+    for candidate in candidates:
+        candidate.latency_ms = timings[candidate.quantization]["wall_ms"]
+        candidate.cpu_ms = timings[candidate.quantization]["cpu_ms"]
+        log(f"  {candidate.quantization}: {candidate.summary()}")
+    return candidates
+
+
 def export(
     checkpoint: str | Path,
     data: str | Path,
@@ -263,7 +318,7 @@ def export(
     ``max_accuracy_drop`` of float on the tuning split). ``with_val`` also evaluates the shipped
     model on the ``val`` split for the model card -- do that once, for the final model.
     """
-    from emotune.training import latency, report  # report pulls in matplotlib; only needed here
+    from emotune.training import report  # pulls in matplotlib; only needed here
 
     checkpoint = Path(checkpoint)
     out_dir = Path(out_dir)
@@ -291,49 +346,22 @@ def export(
     log(f"temperature T = {temperature:.4f}; float tune accuracy {float_accuracy}")
 
     wanted = QUANTIZATIONS if quantization == "auto" else (quantization,)
-    candidates: list[Candidate] = []
-    with tempfile.TemporaryDirectory(prefix="emotune_candidates_") as tmp:
-        paths: dict[str, Path] = {}
-        for name in wanted:
-            content = convert(model, temperature, name, representative if name == "int8" else None)
-            path = Path(tmp) / name / f"{MODEL_NAME}.tflite"
-            path.parent.mkdir()
-            path.write_bytes(content)
-            meta = metadata(arch=arch, temperature=temperature, quantization=name, source=str(checkpoint), content=content)
-            path.with_suffix(".json").write_text(json.dumps(meta))
-            paths[name] = path
-            logits = tflite_logits(path, tune.faces)
-            candidates.append(
-                Candidate(
-                    quantization=name,
-                    content=content,
-                    accuracy=tune_accuracy(logits, tune),
-                    agreement_with_float=float((logits.argmax(1) == raw.argmax(1)).mean()),
-                    max_abs_logit_error=float(np.abs(logits - raw / temperature).max()),
-                    latency_ms=float("nan"),
-                )
+    candidates = _candidates(model, wanted, temperature, representative, tune, raw, arch, str(checkpoint), log)
+    for candidate in candidates:
+        # The float conversion must reproduce Keras; anything else is a converter bug, not noise.
+        if candidate.quantization == "float32" and candidate.max_abs_logit_error > 1e-3:
+            raise RuntimeError(
+                f"float TFLite logits differ from Keras by {candidate.max_abs_logit_error:.2e}; not exporting"
             )
-        # Timed round-robin so every variant sees the same background load.
-        classifiers = {name: EmotionClassifier.load(path) for name, path in paths.items()}
-        faces = tune.faces[:64]
-        counter = iter(range(10**9))
-        timings = latency.interleaved_timings(
-            {name: (lambda c=c: c.predict(faces[next(counter) % len(faces)])) for name, c in classifiers.items()},
-            rounds=1000,
-        )
-        for candidate in candidates:
-            candidate.latency_ms = timings[candidate.quantization]["wall_ms"]
-            candidate.cpu_ms = timings[candidate.quantization]["cpu_ms"]
-            log(f"  {candidate.quantization}: {candidate.summary()}")
     chosen = choose(candidates, float_accuracy, max_accuracy_drop)
     log(f"shipping {chosen.quantization} ({chosen.size_bytes / 1e6:.2f} MB)")
 
-    extra = {"tune_rows": len(tune), "run_dir": str(run_dir) if run_dir else None}
+    extra = {"tune_rows": len(tune), "run_dir": _project_relative(run_dir) if run_dir else None}
     meta = metadata(
         arch=arch,
         temperature=temperature,
         quantization=chosen.quantization,
-        source=str(checkpoint),
+        source=_project_relative(checkpoint),
         content=chosen.content,
         extra=extra,
     )
@@ -348,6 +376,7 @@ def export(
         chosen=chosen.quantization,
         float_accuracy=float_accuracy,
         max_accuracy_drop=max_accuracy_drop,
+        tune_has_fit_copy=splits.has_exact_copy(tune.faces, train.faces[fit_mask]),
         run_dir=run_dir,
         with_val=with_val,
         log=log,
@@ -362,6 +391,12 @@ def _arch_name(model: keras.Model, run_dir: Path | None) -> str:
     if run_dir and (run_dir / "config.json").is_file():
         return str(json.loads((run_dir / "config.json").read_text()).get("arch", model.name))
     return model.name
+
+
+def _project_relative(path: Path) -> str:
+    """``path`` relative to the project root when inside it, so metadata holds no machine paths."""
+    resolved = path.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
 
 
 def copy_checkpoint(source: str | Path, destination: str | Path) -> Path:

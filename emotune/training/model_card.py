@@ -42,6 +42,18 @@ def _summary_rows(label: str, report: dict) -> list[str]:
     return rows
 
 
+def _top_confusions(metrics: dict, count: int = 3) -> str:
+    """The ``count`` largest off-diagonal confusions as 'true -> predicted (share of true class)'."""
+    rows = []
+    for i, true_name in enumerate(CLASS_NAMES):
+        support = sum(metrics["confusion"][i])
+        for j, predicted_name in enumerate(CLASS_NAMES):
+            if i != j and support:
+                rows.append((metrics["confusion"][i][j] / support, true_name, predicted_name))
+    rows.sort(reverse=True)
+    return ", ".join(f"{t} -> {p} ({_pct(share)})" for share, t, p in rows[:count])
+
+
 def render(metrics: dict) -> str:
     """The model card as Markdown."""
     meta = metrics["model"]
@@ -105,6 +117,14 @@ def render(metrics: dict) -> str:
         *(_summary_rows("val", metrics["val"]) if final else []),
         "",
     ]
+    tune_dup = metrics.get("tune_without_fit_duplicates")
+    if tune_dup:
+        lines += [
+            f"{metrics['tune']['n'] - tune_dup['n']} tuning faces have an exact copy among the training rows "
+            f"(FER2013 duplicates); without them tune accuracy is {_pct(tune_dup['accuracy'])} (FER2013) and "
+            f"{_pct(tune_dup.get('accuracy_ferplus'))} (FER+).",
+            "",
+        ]
     dup = metrics.get("val_without_train_duplicates")
     if final and dup:
         lines += [
@@ -137,19 +157,21 @@ def render(metrics: dict) -> str:
         "",
         "## Calibration (tuning split)",
         "",
-        "| | T | ECE vs FER2013 | ECE vs FER+ majority | NLL vs FER+ votes | mean confidence |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| | T | ECE vs FER2013 | ECE vs FER+ majority | ECE vs FER+ vote share | NLL vs FER+ votes | mean confidence |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for stage, t in (("before", 1.0), ("after", cal["temperature"])):
         s = cal[stage]
         lines.append(
             f"| {stage} | {t:.3f} | {s['ece_fer2013']:.4f} | {s.get('ece_ferplus', float('nan')):.4f} | "
-            f"{s['nll_soft_targets']:.4f} | {s['mean_confidence']:.3f} |"
+            f"{s.get('ece_votes', float('nan')):.4f} | {s['nll_soft_targets']:.4f} | {s['mean_confidence']:.3f} |"
         )
     lines += [
         "",
-        "T is fitted to the annotators' vote distribution, so a face that splits the annotators should get a split "
-        "probability; ECE against the noisier single FER2013 label can move the other way.",
+        "T is fitted to the annotators' vote distribution, so the confidence shown to users tracks how many "
+        "annotators would pick that emotion (ECE vs vote share). Measured against a single hard label instead, "
+        "the same probabilities look under-confident on the FER+ majority rows, which are by construction the "
+        "faces annotators agree on, and can move either way against the noisier FER2013 labels.",
         "",
         "## Runtime",
         "",
@@ -185,8 +207,11 @@ def render(metrics: dict) -> str:
         "- **Demographic skew.** The data is skewed towards certain demographics (age, skin tone, gender "
         "presentation) and has no demographic labels, so we cannot measure per-group accuracy; expect "
         "worse results for under-represented groups.",
-        "- **Class imbalance.** Disgust is about 1.5% of the samples; its recall and calibration are the least "
-        "reliable. Fear and sad are often confused with each other and with neutral.",
+        "- **Class imbalance.** Disgust is about 1.5% of the samples; its numbers rest on few faces "
+        f"(recall {_pct(headline['fer2013']['per_class']['disgust']['recall'])} on "
+        f"{headline['fer2013']['per_class']['disgust']['support']} {split_name} faces, FER2013 labels). "
+        f"Most frequent confusions ({split_name}, FER2013 labels, share of the true class): "
+        f"{_top_confusions(headline['fer2013'])}.",
         "- **Label noise.** FER2013 labels agree with the FER+ majority on only about 63% of images, which caps "
         "any FER2013-label accuracy; the FER+ numbers are the better guide.",
         "- **Expression is not emotion.** The model reads facial muscle configurations, not feelings; EmoTune "

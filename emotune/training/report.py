@@ -14,8 +14,8 @@ from emotune.training.evaluate import evaluate_probabilities, predict_probabilit
 
 
 def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.Split) -> dict:
-    """ECE (FER2013 labels and strict FER+ majority) and NLL (FER+ vote distribution) before and
-    after dividing the logits by ``temperature``."""
+    """ECE (FER2013 labels, strict FER+ majority, and FER+ vote share) and NLL (FER+ vote
+    distribution) before and after dividing the logits by ``temperature``."""
     result: dict = {"temperature": temperature}
     majority = fer.ferplus_majority(split.votes) if split.votes is not None else None
     soft = fer.targets(split, "ferplus") if split.votes is not None else fer.one_hot(split.labels)
@@ -28,6 +28,7 @@ def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.S
         }
         if majority is not None:
             entry["ece_ferplus"] = calibrate.ece(probabilities, majority)
+            entry["ece_votes"] = calibrate.ece_votes(probabilities, fer.ferplus_distribution(split.votes))
         result[stage] = entry
     return result
 
@@ -83,6 +84,7 @@ def build_metrics(
     chosen: str,
     float_accuracy: dict,
     max_accuracy_drop: float,
+    tune_has_fit_copy: np.ndarray | None,
     run_dir: Path | None,
     with_val: bool,
     log: Callable[[str], None] = print,
@@ -110,6 +112,14 @@ def build_metrics(
             **latency.load_time(model_path),
         },
     }
+    if tune_has_fit_copy is not None and tune_has_fit_copy.any():
+        keep = ~tune_has_fit_copy
+        clean = evaluate_probabilities(probabilities[keep], tune.subset(keep))
+        metrics["tune_without_fit_duplicates"] = {
+            "n": int(keep.sum()),
+            "accuracy": clean["accuracy"],
+            "accuracy_ferplus": clean.get("accuracy_ferplus"),
+        }
     log(f"tune: accuracy {tune_report['accuracy']:.4f} ferplus {tune_report.get('accuracy_ferplus', float('nan')):.4f}")
     if with_val:
         val = fer.load_split(data, "val")

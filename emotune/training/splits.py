@@ -8,11 +8,13 @@ is given (so they match the rows that run really held out), otherwise they are r
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 
+from emotune.paths import PROJECT_ROOT
 from emotune.training import data as fer
 
 DEFAULT_SEED = 1234
@@ -21,11 +23,25 @@ DERIVED_SPLITS = ("tune", "fit")
 
 
 def run_dir_of(model_path: str | Path | None) -> Path | None:
-    """The run folder a checkpoint sits in (the folder holding ``tune_index.npy``), if any."""
+    """The run folder that trained a model: the checkpoint's own folder when it holds
+    ``tune_index.npy``, else the ``run_dir`` recorded in an exported model's ``.json`` sidecar
+    (so ``models/emotion.tflite`` is evaluated on the tuning rows its run really held out)."""
     if model_path is None:
         return None
-    folder = Path(model_path).parent
-    return folder if (folder / "tune_index.npy").is_file() else None
+    path = Path(model_path)
+    if (path.parent / "tune_index.npy").is_file():
+        return path.parent
+    sidecar = path.with_suffix(".json")
+    if sidecar.is_file():
+        try:
+            recorded = json.loads(sidecar.read_text(encoding="utf-8")).get("run_dir")
+        except (OSError, ValueError):
+            recorded = None
+        # Recorded relative to the project root (exports run from there); also try the cwd.
+        for folder in ([PROJECT_ROOT / recorded, Path(recorded)] if recorded else []):
+            if (folder / "tune_index.npy").is_file():
+                return folder
+    return None
 
 
 def tune_index(
@@ -76,4 +92,14 @@ def load_named_split(
     return train.subset(mask)
 
 
-__all__ = ["DERIVED_SPLITS", "load_named_split", "run_dir_of", "tune_index"]
+def has_exact_copy(faces: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Boolean mask over ``faces``: True where the same pixels occur somewhere in ``others``.
+
+    FER2013's training set holds exact duplicates, so a random tuning split shares some images
+    with the rows the model was fitted on; this finds them so they can be reported separately.
+    """
+    seen = {hashlib.blake2b(face.tobytes(), digest_size=16).digest() for face in others}
+    return np.array([hashlib.blake2b(face.tobytes(), digest_size=16).digest() in seen for face in faces], dtype=bool)
+
+
+__all__ = ["DERIVED_SPLITS", "has_exact_copy", "load_named_split", "run_dir_of", "tune_index"]

@@ -1,9 +1,11 @@
-"""Wires the window to the vision worker, the library scan, the DJ and the settings.
+"""Wires the window to the camera worker, the mood, the player and the library.
 
-Everything here runs on the GUI thread. Work that can block lives elsewhere: capture and
-inference in :class:`VisionWorker`'s thread, scanning in :class:`ScanWorker`'s, playback on the
-backend's own thread (its events arrive through :class:`PlayerBridge` as queued signals). The
-controller only turns signals into widget updates and user intents into DJ calls.
+Everything here runs on the GUI thread, and nothing here waits for anything. Work that can
+block lives elsewhere: capture and inference in :class:`VisionWorker`'s thread, scanning in
+:class:`~emotune.ui.library_control.LibraryControl`'s scan thread, every DJ command on the
+player thread of :class:`~emotune.ui.player_control.PlayerControl`. This module owns the camera
+side (sources, on/off, privacy, calibration), the mood shown (camera or pinned by hand), the
+timeline, start-up ordering and shutdown.
 """
 
 from __future__ import annotations
@@ -15,17 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QThread, QTimer
+from PySide6.QtCore import QByteArray, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
 from emotune.settings import Settings
 from emotune.ui.frames import FrameUpdate
+from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
-from emotune.ui.player_bridge import PlayerBridge
-from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
-from emotune.ui.workers.cover_loader import CoverLoader
-from emotune.ui.workers.scan_worker import ScanWorker, start_scan
+from emotune.ui.player_control import PlayerControl, dismiss_later
 from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ class StartupTimes:
 class AppController(QObject):
     """Owns the workers and the DJ for one window."""
 
+    # Emitted once: the first camera picture is on screen, or the camera could not give one
+    # (off, failed, or slower than FIRST_FRAME_GRACE_MS). Background start-up work that would
+    # compete with it for the CPU (library scan, audio) waits for this.
+    startup_settled = Signal()
+    FIRST_FRAME_GRACE_MS = 1500
+
     def __init__(
         self,
         window: MainWindow,
@@ -74,13 +80,12 @@ class AppController(QObject):
         """
         super().__init__(window)
         self.window = window
-        self.dj: Any | None = None
-        self.bridge: PlayerBridge | None = None
         self.settings = settings
         self.vision = vision
         self.source_spec = source_spec
-        self.library_folders = library_folders
-        self._scanner = scanner
+        self.player = PlayerControl(window, settings, self)
+        self.library = LibraryControl(window, settings, library_folders, scanner, self)
+        self.library.loaded.connect(self._on_library_loaded)
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()
@@ -94,15 +99,10 @@ class AppController(QObject):
         self._last_faces = 0
         self._latest_frame: FrameUpdate | None = None
         self._stats_due = 0.0
-        self._scan_thread: QThread | None = None
-        self._scan_worker: ScanWorker | None = None
         self._vision_thread: QThread | None = None
         self._closed = False
+        self._settled = False
         self._autoplay_pending = True  # start the music on the first mood (camera or button)
-        self._current_cover_path: str | None = None
-
-        self.covers = CoverLoader(self)
-        self.covers.loaded.connect(self._on_cover)
         self._connect_window()
         if vision is not None:
             self._connect_vision(vision)
@@ -111,39 +111,35 @@ class AppController(QObject):
         self._timeline_timer.setInterval(500)  # 2 samples/s: 600 samples cover the 5-minute view
         self._timeline_timer.timeout.connect(self._sample_timeline)
         self.window.close_handler = self.shutdown
-        self.window.player.set_volume(int(settings.get("volume", 80)))
-        self.window.player.set_strategy(str(settings.get("strategy", "match")))
-        self.window.player.set_track(None)
-        self.window.audio_label.setText("audio starting…")
         if dj is not None:
             self.attach_dj(dj, audio_note)
         self._refresh_header()
 
+    @property
+    def dj(self) -> Any | None:
+        """The MoodDJ, once the audio backend has started."""
+        return self.player.dj
+
+    @property
+    def bridge(self) -> Any | None:
+        """The player thread's bridge, once the audio backend has started."""
+        return self.player.bridge
+
     def attach_dj(self, dj: Any, audio_note: str | None = None) -> None:
-        """Start using ``dj`` (and its backend); applies a mood chosen before it was ready."""
+        """Start using ``dj`` (and its backend); applies moods and tracks from before it was ready."""
         if self._closed:  # the window closed while the audio backend was still starting
             dj.close()
             return
-        self.dj = dj
-        self.bridge = PlayerBridge(dj, self)
-        self._connect_bridge()
-        backend = getattr(dj, "backend", None)
-        name = getattr(backend, "name", "?")
-        self.window.audio_label.setText("🔇 no audio" if name == "null" else f"audio: {name}")
-        if audio_note:
-            self.window.banners.show_banner("audio", audio_note, "warning")
-        self.window.player.set_volume(dj.volume)
-        self.window.player.set_strategy(dj.strategy)
+        self.player.attach(dj, audio_note)
         if self.tracks:
-            dj.set_tracks(self.tracks)
+            self.player.set_tracks(self.tracks)
         if self.camera_mood is not None:
-            dj.set_mood(self.camera_mood)
+            self.player.follow_camera(self.camera_mood)
         if self.pinned is not None:
-            dj.pin_mood(self.pinned)
+            self.player.pin(self.pinned)
             self._maybe_autoplay(force=True)
         elif self.camera_mood is not None:
             self._maybe_autoplay()
-        self._refresh_player()
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -154,25 +150,9 @@ class AppController(QObject):
         for action in w.mood_actions:
             emotion = action.data()
             action.triggered.connect(lambda _=False, e=emotion: self.choose_mood(e))
-        w.play_action.triggered.connect(self.toggle_play)
-        w.next_action.triggered.connect(self.next_track)
-        w.previous_action.triggered.connect(self.previous_track)
-        for shortcut in w.media_shortcuts["toggle"]:
-            shortcut.activated.connect(self.toggle_play)
-        for shortcut in w.media_shortcuts["pause"]:
-            shortcut.activated.connect(self.pause)
-        for shortcut in w.media_shortcuts["next"]:
-            shortcut.activated.connect(self.next_track)
-        for shortcut in w.media_shortcuts["previous"]:
-            shortcut.activated.connect(self.previous_track)
-        p = w.player
-        p.play_pause_clicked.connect(self.toggle_play)
-        p.next_clicked.connect(self.next_track)
-        p.previous_clicked.connect(self.previous_track)
-        p.seek_requested.connect(self._seek)
-        p.volume_changed.connect(self._set_volume)
-        p.strategy_changed.connect(self._set_strategy)
-        w.queue.itemDoubleClicked.connect(self._jump_to_item)
+        # Any way of starting the music by hand ends the wait for a first mood.
+        w.player.play_pause_clicked.connect(self._cancel_autoplay)
+        w.play_action.triggered.connect(self._cancel_autoplay)
         w.camera_on_action.toggled.connect(self.set_camera_on)
         w.open_video_action.triggered.connect(lambda: self._open_file_source("Open a video", VIDEO_FILTER))
         w.open_image_action.triggered.connect(lambda: self._open_file_source("Open an image", IMAGE_FILTER))
@@ -180,24 +160,8 @@ class AppController(QObject):
         w.devices_menu.aboutToShow.connect(self._fill_devices_menu)
         w.calibrate_action.triggered.connect(self.calibrate)
         w.reset_calibration_action.triggered.connect(lambda: self.vision and self.vision.reset_calibration())
-        w.choose_folder_action.triggered.connect(self.choose_library_folder)
-        w.rescan_action.triggered.connect(self.rescan)
-        w.progress_cancel.clicked.connect(self._cancel_scan)
         w.about_action.triggered.connect(self.show_about)
         w.quit_action.triggered.connect(w.close)
-
-    def _connect_bridge(self) -> None:
-        b = self.bridge
-        assert b is not None
-        b.connect_to("now_playing", self._on_now_playing)
-        b.connect_to("queue_changed", self._refresh_queue)
-        b.connect_to("position", self._on_position)
-        b.connect_to("finished", self._on_finished)
-        b.connect_to("skipped", self._on_skipped)
-        b.connect_to("notice", self._on_notice)
-        b.connect_to("mood_changed", self._on_dj_mood_changed)
-        b.connect_to("volume_changed", self.window.player.set_volume)
-        b.connect_to("strategy_changed", self.window.player.set_strategy)
 
     def _connect_vision(self, vision: VisionWorker) -> None:
         vision.frame_ready.connect(self._on_frame)
@@ -215,9 +179,11 @@ class AppController(QObject):
     # -- start / stop ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the workers: library scan, camera thread, timeline sampling."""
+        """Start the camera thread at once; the library scan once the first frame is shown."""
         self.times.window_shown = self.elapsed()
         self._timeline_timer.start()
+        self.startup_settled.connect(self.library.rescan)
+        QTimer.singleShot(self.FIRST_FRAME_GRACE_MS, self._settle)
         if self.vision is not None:
             thread = QThread(self)
             thread.setObjectName("emotune-vision")
@@ -232,7 +198,12 @@ class AppController(QObject):
                 self._on_capture_stopped()
         else:
             self._on_capture_stopped()
-        self.rescan()
+
+    def _settle(self) -> None:
+        """Start-up is over for the camera: let the deferred work begin (once)."""
+        if not self._settled and not self._closed:
+            self._settled = True
+            self.startup_settled.emit()
 
     def shutdown(self) -> None:
         """Save settings, stop the camera and the scan, stop the music (window closing)."""
@@ -247,9 +218,8 @@ class AppController(QObject):
             log.exception("saving the window geometry failed")
         if self.vision is not None:
             self.vision.request_quit()
-        if self._scan_worker is not None:
-            self._scan_worker.cancel()
-        for thread in (self._vision_thread, self._scan_thread):
+        self.library.cancel()
+        for thread in (self._vision_thread, self.library.thread):
             if thread is None:
                 continue
             thread.quit()
@@ -257,13 +227,7 @@ class AppController(QObject):
                 log.warning("%s did not stop in time; leaving it to finish", thread.objectName())
                 thread.setParent(None)
                 _ORPHANED_THREADS.append(thread)
-        if self.bridge is not None:
-            self.bridge.detach()
-        if self.dj is not None:
-            try:
-                self.dj.close()
-            except Exception:
-                log.exception("closing the player failed")
+        self.player.close()  # closes the DJ and its backend on the player thread
 
     def elapsed(self) -> float:
         """Seconds since the process started."""
@@ -345,7 +309,7 @@ class AppController(QObject):
         self.window.hide_progress()
         self.window.banners.show_banner("calibration", message, "info" if ok else "warning")
         if ok:
-            QTimer.singleShot(6000, lambda: self.window.banners.dismiss("calibration"))
+            dismiss_later(self.window, "calibration", 6000)
 
     def _on_source_opened(self, info: SourceInfo) -> None:
         self.capturing = True
@@ -357,6 +321,7 @@ class AppController(QObject):
         self._refresh_header()
 
     def _on_capture_stopped(self) -> None:
+        QTimer.singleShot(0, self._settle)  # no picture is coming: nothing to wait for
         self.capturing = False
         self.camera_state = "off"
         self.window.set_privacy(False)
@@ -416,24 +381,22 @@ class AppController(QObject):
         if self.times.first_frame is None:
             self.times.first_frame = self.elapsed()
             self.times.first_frame_cpu = time.process_time()
+            self._settle()
 
     def _on_mood_update(self, update: MoodUpdate) -> None:
         """Tracker events: a new camera mood goes to the DJ; states go to the header."""
         if update.kind == "mood_changed" and update.new is not None:
             self.camera_mood = update.new
             self.camera_confidence = update.confidence
-            self.camera_state = "tracking"
+            # A mood can be declared while the reading is already unclear: keep that visible.
+            self.camera_state = update.state if update.state in ("uncertain", "no_face", "camera_lost") else "tracking"
             self.times.mood_changes.append((round(self.elapsed(), 2), update.new.key, round(update.confidence, 3)))
-            if self.dj is not None:
-                self.dj.set_mood(update.new)
-                self._maybe_autoplay()
+            self.player.follow_camera(update.new)
+            self._maybe_autoplay()
         elif update.kind in ("uncertain", "no_face", "camera_lost", "tracking"):
             self.camera_state = update.kind
             if update.new is not None:
                 self.camera_confidence = update.confidence
-        self._refresh_header()
-
-    def _on_dj_mood_changed(self, mood: Any, pinned: bool) -> None:
         self._refresh_header()
 
     def _effective_mode(self) -> str:
@@ -470,199 +433,29 @@ class AppController(QObject):
     def choose_mood(self, emotion: Emotion | None) -> None:
         """Pin ``emotion`` (emoji button / keys 1-7) or go back to the camera (Auto / key 0)."""
         self.pinned = emotion
-        if self.dj is not None:
-            if emotion is None:
-                self.dj.release_pin()
-            else:
-                self.dj.pin_mood(emotion)
-                self._maybe_autoplay(force=True)
+        self.player.pin(emotion)
+        if emotion is not None:
+            self._maybe_autoplay(force=True)
         self._refresh_header()
 
     def _maybe_autoplay(self, force: bool = False) -> None:
-        """Start the music on the first mood, once there is a library to play from."""
-        if not (self._autoplay_pending or force) or not self.tracks or self.dj is None:
+        """Start the music on the first mood, once there are a library and a player."""
+        if not (self._autoplay_pending or force) or not self.tracks or not self.player.ready:
             return
         self._autoplay_pending = False
-        if not self.dj.player.active:
-            self.dj.play()
-        self._refresh_player()
+        self.player.play_if_idle()
 
-    def toggle_play(self) -> None:
-        """Play/pause (Space, media keys, the play button)."""
-        if self.dj is None:
-            return
+    def _cancel_autoplay(self) -> None:
         self._autoplay_pending = False
-        self.dj.toggle()
-        self._refresh_player()
-
-    def pause(self) -> None:
-        """Pause (media Pause/Stop keys)."""
-        if self.dj is not None:
-            self.dj.pause()
-            self._refresh_player()
-
-    def next_track(self) -> None:
-        """Skip to the next queued track (Ctrl+Right)."""
-        if self.dj is not None:
-            self.dj.next()
-            self._refresh_player()
-
-    def previous_track(self) -> None:
-        """Back one track, or restart this one (Ctrl+Left)."""
-        if self.dj is not None:
-            self.dj.previous()
-            self._refresh_player()
-
-    def _seek(self, seconds: float) -> None:
-        if self.dj is not None:
-            self.dj.seek(seconds)
-
-    def _set_volume(self, volume: int) -> None:
-        if self.dj is not None:
-            self.dj.volume = volume
-        else:
-            self.settings.set("volume", int(volume))
-
-    def _set_strategy(self, key: str) -> None:
-        if self.dj is not None:
-            self.dj.strategy = key
-        else:
-            self.settings.set("strategy", key)
-
-    def _jump_to_item(self, item: Any) -> None:
-        if self.dj is None:
-            return
-        row = self.window.queue.row(item)
-        upcoming = self.dj.snapshot(history=0).upcoming
-        if 0 <= row < len(upcoming):
-            self.dj.jump_to(upcoming[row].id)
-
-    # -- player events (already on the GUI thread, via the bridge) --------------------------------
-
-    def _refresh_player(self) -> None:
-        if self.dj is None:
-            return
-        state = self.dj.snapshot(history=0)
-        panel = self.window.player
-        panel.set_playing(getattr(state.player_state, "value", "") == "playing")
-        current = state.current
-        if current is None:
-            panel.set_track(None)
-        elif panel.title.text() != current.track.title or panel.chip.emotion is not current.track.emotion:
-            self._show_entry(current)
-        panel.set_position(state.position, state.duration)
-        self._show_queue(state.upcoming)
-
-    def _show_entry(self, entry: Any) -> None:
-        track = entry.track
-        self.window.player.set_track(track.title, track.artist, track.album, track.emotion, entry.reason, track.duration)
-        path = str(track.path)
-        self._current_cover_path = path
-        if getattr(track, "has_cover", False):
-            self.covers.request(track.path)
-
-    def _on_cover(self, path: str, image: Any) -> None:
-        if path == self._current_cover_path and image is not None and self.dj is not None:
-            state = self.dj.snapshot(history=0)
-            emotion = state.current.track.emotion if state.current else None
-            self.window.player.set_cover(image, emotion)
-
-    def _on_now_playing(self, entry: Any) -> None:
-        self._show_entry(entry)
-        self.window.player.set_playing(True)
-        self._refresh_queue()
-
-    def _refresh_queue(self) -> None:
-        self._refresh_player()
-
-    def _show_queue(self, upcoming: list[Any]) -> None:
-        rows = [QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in upcoming]
-        self.window.queue.set_entries(rows)
-
-    def _on_position(self, seconds: float, duration: Any) -> None:
-        self.window.player.set_position(seconds, duration)
-
-    def _on_finished(self) -> None:
-        self.window.player.set_playing(False)
-        if not self.tracks:
-            self._show_empty_library()
-
-    def _on_skipped(self, skip: Any) -> None:
-        name = Path(str(skip.track.path)).name
-        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", "info")
-        QTimer.singleShot(8000, lambda: self.window.banners.dismiss("skipped"))
-
-    def _on_notice(self, message: str) -> None:
-        """The DJ's notes (e.g. no tracks for this mood): worth reading, not worth keeping up."""
-        banner = self.window.banners.show_banner("notice", f"{message} Add music for this mood with Library ▸ Choose music folder…", "info")
-        QTimer.singleShot(12000, lambda: self.window.banners.banner("notice") is banner and self.window.banners.dismiss("notice"))
 
     # -- library ----------------------------------------------------------------------------------
 
-    def rescan(self) -> None:
-        """Scan the library in the background (progress in the status bar)."""
-        if self._scan_thread is not None and self._scan_thread.isRunning():
-            return
-        worker = ScanWorker(self.library_folders, scanner=self._scanner)
-        worker.progress.connect(self._on_scan_progress)
-        worker.finished.connect(self._on_scan_finished)
-        worker.failed.connect(self._on_scan_failed)
-        worker.cancelled.connect(self.window.hide_progress)
-        self._scan_worker = worker
-        self.window.show_progress("Scanning library", 0, 0)
-        self._scan_thread = start_scan(worker, self)
-
-    def _on_scan_progress(self, done: int, total: int, path: str) -> None:
-        self.window.show_progress("Scanning library", done, total)
-        self.window.progress.setToolTip(path)
-
-    def _cancel_scan(self) -> None:
-        if self._scan_worker is not None:
-            self._scan_worker.cancel()
-
-    def _on_scan_finished(self, report: Any) -> None:
-        self.window.hide_progress()
-        self._scan_worker = None
+    def _on_library_loaded(self, report: Any) -> None:
         self.tracks = list(report.tracks)
         self.times.library_loaded = self.elapsed()
-        if self.dj is not None:
-            self.dj.set_tracks(self.tracks)
-        counts = report.counts()
-        self.window.emoji_bar.set_counts(counts)
-        self.window.library_label.setText(f"♪ {len(self.tracks)} tracks")
-        skipped = len(report.skipped)
-        self.window.library_label.setToolTip(
-            "\n".join([f"{e.label}: {n}" for e, n in counts.items()] + ([f"{skipped} files skipped"] if skipped else []))
-        )
-        if not self.tracks:
-            self._show_empty_library()
-        else:
-            self.window.banners.dismiss("library")
-            if self.dj is not None and self.dj.mood is not None:
-                self._maybe_autoplay()
-        self._refresh_player()
-
-    def _on_scan_failed(self, message: str) -> None:
-        self.window.hide_progress()
-        self._scan_worker = None
-        self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", "error")
-
-    def _show_empty_library(self) -> None:
-        self.window.banners.show_banner(
-            "library",
-            "No music found. Choose a folder with your music (MP3, FLAC, OGG, M4A, WAV…).",
-            "warning",
-            ("Choose folder…", self.choose_library_folder),
-        )
-
-    def choose_library_folder(self) -> None:
-        """Ask for a music folder, remember it and rescan."""
-        path = QFileDialog.getExistingDirectory(self.window, "Choose your music folder", str(Path.home()))
-        if not path:
-            return
-        self.settings.set("library_folders", [path])
-        self.library_folders = None  # the scanner's defaults now include the chosen folder
-        self.rescan()
+        self.player.set_tracks(self.tracks)
+        if self.tracks and (self.camera_mood is not None or self.pinned is not None):
+            self._maybe_autoplay()
 
     # -- about -------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 """Make a demo "camera" video from scikit-image's public-domain astronaut photo.
 
 ``python -m emotune.ui.demo_video /tmp/astronaut.mp4`` writes 45 s at 15 fps, 640x480, in scenes
-chosen to move the mood: the original smile with a slow zoom (happy), the same face with eyes and
-mouth flipped and the mouth corners pulled down (reads as sad), the face panning out of view (no
+chosen to move the mood: the original smile with a slow zoom (happy), the smile painted over with
+a round open mouth and the eyes stretched wide (surprise), the face panning out of view (no
 face), two faces (one mirrored and smaller: the larger stays primary) and the lower face blurred
 away (no clear expression: uncertain). Used for
 screenshots, the 60 s Xvfb run and the GUI responsiveness test; needs scikit-image (a dev extra).
@@ -21,7 +21,7 @@ import numpy as np
 
 WIDTH, HEIGHT, FPS = 640, 480, 15
 FACE = (177, 66, 95, 95)  # Haar box of the astronaut's face in the 512x512 original
-SCENES: tuple[tuple[str, float], ...] = (("smile", 10.0), ("frown", 14.0), ("away", 5.0), ("two", 8.0), ("masked", 8.0))
+SCENES: tuple[tuple[str, float], ...] = (("smile", 10.0), ("surprised", 12.0), ("away", 5.0), ("two", 8.0), ("masked", 10.0))
 
 
 def astronaut_bgr() -> np.ndarray:
@@ -37,29 +37,36 @@ def _face_region(fx0: float, fy0: float, fx1: float, fy1: float) -> tuple[int, i
     return x + int(w * fx0), y + int(h * fy0), x + int(w * fx1), y + int(h * fy1)
 
 
-def _flip_region(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def _cover(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Paint over a region with skin blended from the rows just above and below it."""
     out = image.copy()
     x0, y0, x1, y1 = box
-    out[y0:y1, x0:x1] = cv2.flip(out[y0:y1, x0:x1], 0)
+    top = out[y0 - 1, x0:x1].astype(np.float32)
+    bottom = out[min(y1, out.shape[0] - 1), x0:x1].astype(np.float32)
+    weights = np.linspace(0.0, 1.0, y1 - y0, dtype=np.float32)[:, None, None]
+    out[y0:y1, x0:x1] = ((1 - weights) * top + weights * bottom).astype(np.uint8)
+    out[y0:y1, x0:x1] = cv2.GaussianBlur(out[y0:y1, x0:x1], (9, 9), 0)
     return out
 
 
-def _droop_mouth(image: np.ndarray, amount: float) -> np.ndarray:
-    """Pull the mouth corners down with a smooth displacement field (a frown)."""
+def _stretch(image: np.ndarray, box: tuple[int, int, int, int], factor: float) -> np.ndarray:
+    """Stretch a region vertically about its centre (wider-open eyes)."""
+    out = image.copy()
+    x0, y0, x1, y1 = box
+    tall = cv2.resize(image[y0:y1, x0:x1], (x1 - x0, int((y1 - y0) * factor)), interpolation=cv2.INTER_LINEAR)
+    top = (y0 + y1) // 2 - tall.shape[0] // 2
+    out[top : top + tall.shape[0], x0:x1] = tall
+    return out
+
+
+def surprised(image: np.ndarray) -> np.ndarray:
+    """The smile painted over with a round open mouth, and the eyes stretched wide: reads as surprise."""
     x, y, w, h = FACE
-    height, width = image.shape[:2]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    u = (xx - (x + w * 0.5)) / (w * 0.32)
-    v = (yy - (y + h * 0.78)) / (h * 0.16)
-    envelope = np.exp(-(v**2)) * np.clip(1 - (np.abs(u) / 1.4) ** 4, 0, 1)
-    map_y = (yy - amount * (u**2 - 0.35) * envelope).astype(np.float32)
-    return cv2.remap(image, xx, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-
-
-def frown(image: np.ndarray) -> np.ndarray:
-    """Eyes and mouth flipped upside down and the mouth corners pulled down: reads as sad."""
-    flipped = _flip_region(_flip_region(image, _face_region(0.1, 0.22, 0.9, 0.48)), _face_region(0.2, 0.62, 0.8, 0.92))
-    return _droop_mouth(flipped, 8.0)
+    out = _cover(image, _face_region(0.22, 0.66, 0.78, 0.9))
+    centre, axes = (x + int(w * 0.5), y + int(h * 0.8)), (int(w * 0.1), int(h * 0.09))
+    cv2.ellipse(out, centre, axes, 0, 0, 360, (40, 30, 60), -1)
+    cv2.ellipse(out, centre, axes, 0, 0, 360, (90, 80, 150), 2)
+    return _stretch(out, _face_region(0.1, 0.22, 0.9, 0.48), 1.4)
 
 
 def masked(image: np.ndarray) -> np.ndarray:
@@ -85,7 +92,7 @@ def _place(canvas: np.ndarray, image: np.ndarray, scale: float, cx: float, cy: f
 def frames() -> Iterator[np.ndarray]:
     """Yield every frame of the demo in order."""
     base = astronaut_bgr()
-    variants = {"frown": frown(base), "masked": masked(base)}
+    variants = {"surprised": surprised(base), "masked": masked(base)}
     background = np.full((HEIGHT, WIDTH, 3), (40, 34, 30), np.uint8)
     for scene, seconds in SCENES:
         count = int(seconds * FPS)
@@ -94,8 +101,8 @@ def frames() -> Iterator[np.ndarray]:
             canvas = background.copy()
             if scene == "smile":
                 _place(canvas, base, 1.2 + 0.5 * t, WIDTH / 2, HEIGHT * 0.42)
-            elif scene == "frown":
-                _place(canvas, variants["frown"], 1.6, WIDTH / 2 + 6 * np.sin(t * 4), HEIGHT * 0.42)
+            elif scene == "surprised":
+                _place(canvas, variants["surprised"], 1.6, WIDTH / 2 + 6 * np.sin(t * 4), HEIGHT * 0.42)
             elif scene == "away":
                 _place(canvas, base, 1.6, WIDTH / 2 + t * WIDTH * 1.1, HEIGHT * 0.42)
             elif scene == "two":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QImage, QPainter, QPixmap
 
 from emotune.emotions import Emotion
 
@@ -59,10 +59,26 @@ def _emotion_pixmap(emotion: Emotion, size: int, dpr: float, grey: bool) -> QPix
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, emotion.label[:1])
     painter.end()
     if grey:
-        image = pixmap.toImage().convertToFormat(pixmap.toImage().Format.Format_Grayscale8)
-        pixmap = QPixmap.fromImage(image)
-        pixmap.setDevicePixelRatio(dpr)
+        pixmap = _desaturated(pixmap, dpr)
     return pixmap
+
+
+def _desaturated(pixmap: QPixmap, dpr: float) -> QPixmap:
+    """A faded grey copy that keeps the transparency (a plain Grayscale8 copy would not)."""
+    import numpy as np
+
+    image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
+    width, height = image.width(), image.height()
+    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(height, image.bytesPerLine() // 4, 4)[:, :width]
+    grey = (0.114 * pixels[..., 0] + 0.587 * pixels[..., 1] + 0.299 * pixels[..., 2]).astype(np.uint8)
+    out = np.empty_like(pixels)
+    out[..., 0] = out[..., 1] = out[..., 2] = grey
+    out[..., 3] = (pixels[..., 3] * 0.55).astype(np.uint8)  # faded too: "not active"
+    # Premultiplied-free ARGB32: BGRA byte order on little-endian machines, like the source.
+    result = QImage(out.tobytes(), width, height, width * 4, QImage.Format.Format_ARGB32).copy()
+    faded = QPixmap.fromImage(result)
+    faded.setDevicePixelRatio(dpr)
+    return faded
 
 
 def emotion_pixmap(emotion: Emotion, size: int, dpr: float = 1.0, grey: bool = False) -> QPixmap:

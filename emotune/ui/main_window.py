@@ -101,7 +101,14 @@ class MainWindow(QMainWindow):
         queue_layout.setSpacing(4)
         up_next = QLabel("Up next")
         up_next.setObjectName("title")
-        queue_layout.addWidget(up_next)
+        self.queue_note = QLabel()  # the DJ's soft notes, e.g. "nearest available" (tooltip: full text)
+        self.queue_note.setObjectName("dim")
+        self.queue_note.hide()
+        queue_header = QHBoxLayout()
+        queue_header.addWidget(up_next)
+        queue_header.addStretch(1)
+        queue_header.addWidget(self.queue_note)
+        queue_layout.addLayout(queue_header)
         queue_layout.addWidget(self.queue, 1)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
@@ -221,10 +228,16 @@ class MainWindow(QMainWindow):
         self.camera_on_action.setChecked(capturing)
         self.camera_on_action.blockSignals(False)
 
+    def set_queue_note(self, note: str) -> None:
+        """Show (or with "" hide) a short hint about the queue; the full note is the tooltip."""
+        self.queue_note.setVisible(bool(note))
+        self.queue_note.setText("ℹ few close matches" if note else "")
+        self.queue_note.setToolTip(note)
+
     def set_stats(self, fps: float, inference_ms: float, faces: int) -> None:
         """Status bar numbers: frames per second, model time per frame, faces in view."""
-        self.fps_label.setText(f"{fps:.1f} fps")
-        self.inference_label.setText(f"{inference_ms:.1f} ms inference")
+        self.fps_label.setText(f"{fps:.1f} fps" if fps > 0 else "— fps")
+        self.inference_label.setText(f"{inference_ms:.1f} ms inference" if inference_ms > 0 else "— ms inference")
         self.faces_label.setText(f"{faces} face{'s' if faces != 1 else ''}")
 
     def show_progress(self, text: str, done: int, total: int) -> None:

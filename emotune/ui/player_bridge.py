@@ -1,21 +1,35 @@
-"""Turns the DJ's plain-Python events (raised on the player's own thread) into Qt signals.
+"""The GUI's only way to the DJ: commands run on a player thread, news comes back as Qt signals.
 
-Every signal is connected with ``Qt.QueuedConnection`` by :meth:`PlayerBridge.connect_to`, so
-slots always run later on the GUI thread, whichever thread raised the event: the backend's event
-thread for track changes and progress, or the GUI thread itself for actions such as ``next()``
-(queued delivery also keeps a slot from re-entering the DJ while it still holds its guard).
+Two directions, neither of which ever blocks the GUI thread:
+
+* **Commands** (play, next, pin a mood, set the volume, …) go through :meth:`PlayerBridge.submit`
+  to one dedicated thread (``emotune-player``), in order. The DJ drives libvlc under its own
+  lock, and opening a file can take a hundred milliseconds; done on the GUI thread, that would
+  freeze the window at every track change.
+* **News**: the DJ's plain-Python events (raised on the backend's thread, or on the player
+  thread for commands) are re-emitted as Qt signals. After anything that changes what is queued
+  or playing, a fresh :class:`~emotune.music.dj.DJState` snapshot is taken on the player thread
+  and sent as :attr:`PlayerBridge.state_changed`; the GUI renders from that and never reads the
+  DJ itself. Connect with :meth:`connect_to` (queued connections), so slots always run later on
+  the GUI thread.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+log = logging.getLogger(__name__)
+
 
 class PlayerBridge(QObject):
-    """Qt signals mirroring :data:`emotune.music.dj.EVENTS`."""
+    """Qt signals mirroring :data:`emotune.music.dj.EVENTS`, plus state snapshots."""
 
     now_playing = Signal(object)  # QueueEntry
     track_ended = Signal(object)  # QueueEntry
@@ -27,29 +41,99 @@ class PlayerBridge(QObject):
     strategy_changed = Signal(str)
     volume_changed = Signal(int)
     notice = Signal(str)
+    state_changed = Signal(object)  # DJState, taken on the player thread
 
     def __init__(self, dj: Any, parent: QObject | None = None) -> None:
-        """Listen to ``dj`` (a MoodDJ, or anything with ``connect(event, fn)``)."""
+        """Listen to ``dj`` (a MoodDJ) and start the player thread."""
         super().__init__(parent)
+        self.dj = dj
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotune-player")
+        self._closed = False
+        self._publish_pending = False
+        self._lock = threading.Lock()
         self._disconnects: list[Callable[[], None]] = [
-            dj.connect("now_playing", self.now_playing.emit),
-            dj.connect("track_ended", self.track_ended.emit),
-            dj.connect("skipped", self.skipped.emit),
-            dj.connect("queue_changed", self.queue_changed.emit),
-            dj.connect("finished", self.finished.emit),
+            dj.connect("now_playing", self._relay(self.now_playing, refresh=True)),
+            dj.connect("track_ended", self._relay(self.track_ended)),
+            dj.connect("skipped", self._relay(self.skipped, refresh=True)),
+            dj.connect("queue_changed", self._relay(self.queue_changed, refresh=True)),
+            dj.connect("finished", self._relay(self.finished, refresh=True)),
             dj.connect("position", lambda seconds, duration: self.position.emit(float(seconds), duration)),
-            dj.connect("mood_changed", lambda mood, pinned: self.mood_changed.emit(mood, bool(pinned))),
-            dj.connect("strategy_changed", self.strategy_changed.emit),
+            dj.connect("mood_changed", lambda mood, pinned: (self.mood_changed.emit(mood, bool(pinned)), self.request_state())),
+            dj.connect("strategy_changed", self._relay(self.strategy_changed)),
             dj.connect("volume_changed", lambda volume: self.volume_changed.emit(int(volume))),
-            dj.connect("notice", self.notice.emit),
+            dj.connect("notice", self._relay(self.notice)),
         ]
+
+    def _relay(self, signal: Any, refresh: bool = False) -> Callable[..., None]:
+        def relay(*args: Any) -> None:
+            signal.emit(*args)
+            if refresh:
+                self.request_state()
+
+        return relay
+
+    # -- commands --------------------------------------------------------------------------
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
+        """Run ``fn(*args)`` on the player thread (in order), then publish the new state."""
+        if self._closed:
+            return None
+
+        def job() -> None:
+            try:
+                fn(*args)
+            except Exception:  # one failed command must not stop the player thread
+                log.exception("player command %s failed", getattr(fn, "__name__", fn))
+            self._publish()
+
+        return self._executor.submit(job)
+
+    def request_state(self) -> None:
+        """Ask for a fresh :attr:`state_changed` (coalesced: one snapshot per burst of changes)."""
+        with self._lock:
+            if self._closed or self._publish_pending:
+                return
+            self._publish_pending = True
+        with contextlib.suppress(RuntimeError):  # shut down meanwhile
+            self._executor.submit(self._publish)
+
+    def _publish(self) -> None:
+        with self._lock:
+            self._publish_pending = False
+        try:
+            state = self.dj.snapshot(history=0)
+        except Exception:
+            log.exception("reading the player state failed")
+            return
+        self.state_changed.emit(state)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every command submitted so far has run (tests, shutdown)."""
+        if self._closed:
+            return True
+        try:
+            self._executor.submit(lambda: None).result(timeout)
+        except Exception:
+            return False
+        return True
+
+    # -- wiring -----------------------------------------------------------------------------
 
     def connect_to(self, signal_name: str, slot: Callable[..., Any]) -> None:
         """Connect one of this bridge's signals to ``slot`` with a queued connection."""
         getattr(self, signal_name).connect(slot, Qt.ConnectionType.QueuedConnection)
 
-    def detach(self) -> None:
-        """Stop listening to the DJ (before it or this object goes away)."""
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop listening, close the DJ (and its backend) on the player thread, end the thread."""
+        if self._closed:
+            return
         for disconnect in self._disconnects:
             disconnect()
         self._disconnects.clear()
+        future = self._executor.submit(self.dj.close)
+        self._closed = True
+        try:
+            future.result(timeout)
+        except Exception:
+            log.exception("closing the player failed")
+        self._executor.shutdown(wait=False, cancel_futures=True)

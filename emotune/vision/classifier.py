@@ -193,7 +193,7 @@ class EmotionClassifier:
             )
         try:
             return ModelMetadata.from_dict(json.loads(sidecar.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, TypeError, AttributeError) as error:
             raise ModelLoadError(f"metadata {sidecar} is unreadable or invalid: {error}") from error
 
     @staticmethod

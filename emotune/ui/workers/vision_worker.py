@@ -56,6 +56,7 @@ class MoodUpdate:
     new: Any  # Emotion | None
     confidence: float
     probabilities: tuple[float, ...]
+    state: str = "tracking"  # the tracker's state after the event (MoodState value)
 
 
 def default_source_factory(spec: str) -> Any:
@@ -303,7 +304,10 @@ class VisionWorker(QObject):
         self.model_status.emit(True, "")
 
     def _on_mood_event(self, event: Any) -> None:
-        self.mood_update.emit(MoodUpdate(event.kind.value, event.old, event.new, float(event.confidence), tuple(event.snapshot.probabilities)))
+        snapshot = event.snapshot
+        self.mood_update.emit(
+            MoodUpdate(event.kind.value, event.old, event.new, float(event.confidence), tuple(snapshot.probabilities), snapshot.state.value)
+        )
 
     def _step(self) -> None:
         source = self._source

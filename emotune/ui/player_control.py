@@ -1,0 +1,248 @@
+"""The player panel and the queue, wired to the DJ through the player thread.
+
+User intents (play, next, seek, volume, strategy, a mood pinned by hand, …) become commands on
+:class:`PlayerBridge`'s player thread; what the DJ does comes back as :class:`DJState` snapshots
+that this class renders. Nothing here reads the DJ directly or waits for it, so a slow libvlc
+call can never freeze the window.
+
+Until the audio backend has started (it is built in the background), commands are dropped and
+the panel shows the remembered volume and strategy; :meth:`PlayerControl.attach` then applies
+what the user chose meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer
+
+from emotune.emotions import Emotion
+from emotune.settings import Settings
+from emotune.ui.main_window import MainWindow
+from emotune.ui.player_bridge import PlayerBridge
+from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
+from emotune.ui.workers.cover_loader import CoverLoader
+
+log = logging.getLogger(__name__)
+
+
+class PlayerControl(QObject):
+    """Owns the PlayerBridge (once the DJ exists) and keeps the player panel and queue current."""
+
+    def __init__(self, window: MainWindow, settings: Settings, parent: QObject | None = None) -> None:
+        """Connect the panel, the queue, the playback menu and the media keys."""
+        super().__init__(parent)
+        self.window = window
+        self.settings = settings
+        self.dj: Any | None = None
+        self.bridge: PlayerBridge | None = None
+        self.state: Any = None  # the latest DJState from the player thread
+        self._shown_entry_id: int | None = None
+        self._cover_path: str | None = None
+        self.covers = CoverLoader(self)
+        self.covers.loaded.connect(self._on_cover)
+
+        w = window
+        p = w.player
+        p.play_pause_clicked.connect(self.toggle)
+        p.next_clicked.connect(self.next)
+        p.previous_clicked.connect(self.previous)
+        p.seek_requested.connect(self.seek)
+        p.volume_changed.connect(self.set_volume)
+        p.strategy_changed.connect(self.set_strategy)
+        w.queue.itemDoubleClicked.connect(self._jump_to_item)
+        w.play_action.triggered.connect(self.toggle)
+        w.next_action.triggered.connect(self.next)
+        w.previous_action.triggered.connect(self.previous)
+        for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
+            for shortcut in w.media_shortcuts[name]:
+                shortcut.activated.connect(slot)
+        p.set_volume(int(settings.get("volume", 80)))
+        p.set_strategy(str(settings.get("strategy", "match")))
+        p.set_track(None)
+        w.audio_label.setText("audio starting…")
+
+    # -- the DJ arrives ------------------------------------------------------------------------
+
+    def attach(self, dj: Any, note: str | None = None) -> None:
+        """Start using ``dj``; the volume and strategy shown now win over the DJ's saved ones."""
+        self.dj = dj
+        self.bridge = PlayerBridge(dj, self)
+        b = self.bridge
+        b.connect_to("state_changed", self._on_state)
+        b.connect_to("position", self._on_position)
+        b.connect_to("finished", self._on_finished)
+        b.connect_to("skipped", self._on_skipped)
+        b.connect_to("notice", self._on_notice)
+        b.connect_to("volume_changed", self.window.player.set_volume)
+        b.connect_to("strategy_changed", self.window.player.set_strategy)
+        name = getattr(getattr(dj, "backend", None), "name", "?")
+        self.window.audio_label.setText("🔇 no audio" if name == "null" else f"audio: {name}")
+        if note:
+            self.window.banners.show_banner("audio", note, "warning")
+        b.submit(setattr, dj, "volume", self.window.player.volume.value())
+        b.submit(setattr, dj, "strategy", self.window.player.strategy.currentData())
+        b.request_state()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the audio backend (and so the DJ) is there."""
+        return self.dj is not None
+
+    def command(self, fn: Any, *args: Any) -> None:
+        """Run ``fn(*args)`` on the player thread; dropped while the backend is starting."""
+        if self.bridge is not None:
+            self.bridge.submit(fn, *args)
+
+    def close(self) -> None:
+        """Close the DJ and its backend (on the player thread) and stop that thread."""
+        if self.bridge is not None:
+            self.bridge.close()
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def toggle(self) -> None:
+        """Play/pause (Space, media keys, the play button)."""
+        if self.dj is not None:
+            self.command(self.dj.toggle)
+
+    def pause(self) -> None:
+        """Pause (media Pause/Stop keys)."""
+        if self.dj is not None:
+            self.command(self.dj.pause)
+
+    def next(self) -> None:
+        """Skip to the next queued track (Ctrl+Right)."""
+        if self.dj is not None:
+            self.command(self.dj.next)
+
+    def previous(self) -> None:
+        """Back one track, or restart this one (Ctrl+Left)."""
+        if self.dj is not None:
+            self.command(self.dj.previous)
+
+    def seek(self, seconds: float) -> None:
+        """Jump within the current track."""
+        if self.dj is not None:
+            self.command(self.dj.seek, seconds)
+
+    def set_volume(self, volume: int) -> None:
+        """Volume 0-100 (remembered between runs)."""
+        if self.dj is not None:
+            self.command(setattr, self.dj, "volume", int(volume))  # the DJ saves it
+        else:
+            self.settings.set("volume", int(volume))
+
+    def set_strategy(self, key: str) -> None:
+        """match / lift / calm (remembered between runs)."""
+        if self.dj is not None:
+            self.command(setattr, self.dj, "strategy", key)
+        else:
+            self.settings.set("strategy", key)
+
+    def set_tracks(self, tracks: list[Any]) -> None:
+        """A (re)scanned library."""
+        if self.dj is not None:
+            self.command(self.dj.set_tracks, tracks)
+
+    def follow_camera(self, emotion: Emotion) -> None:
+        """The camera's new mood (re-plans the upcoming tracks, never cuts the playing one)."""
+        if self.dj is not None:
+            self.command(self.dj.set_mood, emotion)
+
+    def pin(self, emotion: Emotion | None) -> None:
+        """Follow ``emotion`` until released; ``None`` releases the pin (back to the camera)."""
+        if self.dj is None:
+            return
+        if emotion is None:
+            self.command(self.dj.release_pin)
+        else:
+            self.command(self.dj.pin_mood, emotion)
+
+    def play_if_idle(self) -> None:
+        """Start the music unless it is already going (decided on the player thread)."""
+        dj = self.dj
+        if dj is None:
+            return
+
+        def play_unless_active() -> None:
+            if not dj.player.active:
+                dj.play()
+
+        self.command(play_unless_active)
+
+    def _jump_to_item(self, item: Any) -> None:
+        if self.dj is None or self.state is None:
+            return
+        row = self.window.queue.row(item)
+        upcoming = self.state.upcoming
+        if 0 <= row < len(upcoming):
+            self.command(self.dj.jump_to, upcoming[row].id)
+
+    # -- news from the player thread (queued to the GUI thread) ------------------------------
+
+    def _on_state(self, state: Any) -> None:
+        """Render a DJState snapshot: play button, current track, position, queue."""
+        self.state = state
+        panel = self.window.player
+        panel.set_playing(getattr(state.player_state, "value", "") == "playing")
+        current = state.current
+        if current is None:
+            if self._shown_entry_id is not None or panel.title.text() != "Nothing playing":
+                panel.set_track(None)
+            self._shown_entry_id = None
+        elif current.id != self._shown_entry_id:
+            self._show_entry(current)
+        panel.set_position(state.position, state.duration)
+        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in state.upcoming])
+        if not state.notes:
+            self.window.set_queue_note("")
+
+    def _show_entry(self, entry: Any) -> None:
+        self._shown_entry_id = entry.id
+        track = entry.track
+        self.window.player.set_track(track.title, track.artist, track.album, track.emotion, entry.reason, track.duration)
+        self._cover_path = str(track.path)
+        if getattr(track, "has_cover", False):
+            self.covers.request(track.path)
+
+    def _on_cover(self, path: str, image: Any) -> None:
+        if path == self._cover_path and image is not None:
+            current = self.state.current if self.state is not None else None
+            self.window.player.set_cover(image, current.track.emotion if current else None)
+
+    def _on_position(self, seconds: float, duration: Any) -> None:
+        self.window.player.set_position(seconds, duration)
+
+    def _on_finished(self) -> None:
+        self.window.player.set_playing(False)
+
+    def _on_skipped(self, skip: Any) -> None:
+        name = Path(str(skip.track.path)).name
+        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", "info")
+        dismiss_later(self.window, "skipped", 8000)
+
+
+    def _on_notice(self, message: str) -> None:
+        """The DJ's notes. A mood with no tracks at all is worth a banner that says what to do;
+        softer notes ("nothing very close, using the nearest") go next to the queue instead."""
+        if message.startswith("No tracks tagged"):
+            self.window.banners.show_banner("library-mood", f"{message} Add music for this mood with Library ▸ Choose music folder…", "warning")
+            dismiss_later(self.window, "library-mood", 15000)
+        else:
+            self.window.set_queue_note(message)
+
+
+def dismiss_later(window: MainWindow, key: str, ms: int) -> None:
+    """Dismiss the banner shown now under ``key`` (not a later one with the same key) after ``ms``."""
+    banners = window.banners
+    banner = banners.banner(key)
+
+    def dismiss() -> None:
+        if banner is not None and banners.banner(key) is banner:
+            banners.dismiss(key)
+
+    # The banner area as context: the timer dies with the window instead of firing into it.
+    QTimer.singleShot(ms, banners, dismiss)
