@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import threading
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
@@ -64,6 +65,10 @@ class PlayerBackend(abc.ABC):
         self.events = Emitter(EVENTS)
         self._dispatcher = dispatcher
         self._closed = False
+        # Shared transport state, set before any subclass timer or event thread can read it.
+        self._lock = threading.RLock()
+        self._path: Path | None = None
+        self._state = PlayerState.EMPTY
 
     # -- events ---------------------------------------------------------------------------
 
@@ -135,14 +140,16 @@ class PlayerBackend(abc.ABC):
     def volume(self, value: int) -> None: ...
 
     @property
-    @abc.abstractmethod
     def state(self) -> PlayerState:
         """The current :class:`PlayerState`."""
+        with self._lock:
+            return self._state
 
     @property
-    @abc.abstractmethod
     def current(self) -> Path | None:
         """The loaded file, if any."""
+        with self._lock:
+            return self._path
 
     @property
     def is_playing(self) -> bool:

@@ -9,7 +9,6 @@ a daemon thread named ``emotune-null-player`` keeps time and delivers every even
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,10 +59,7 @@ class NullBackend(PlayerBackend):
         self.check_files = check_files
         self._durations = {Path(p): float(d) for p, d in (durations or {}).items()}
         self._errors = {Path(p): str(m) for p, m in (errors or {}).items()}
-        self._lock = threading.RLock()
-        self._path: Path | None = None
         self._duration: float | None = None
-        self._state = PlayerState.EMPTY
         self._volume = 100
         self._sim_now = 0.0  # simulated seconds since creation (manual clock)
         self._pos_base = 0.0  # position at clock time _t_base
@@ -256,14 +252,3 @@ class NullBackend(PlayerBackend):
     def volume(self, value: int) -> None:
         self._volume = clamp_volume(value)
 
-    @property
-    def state(self) -> PlayerState:
-        """The current state."""
-        with self._lock:
-            return self._state
-
-    @property
-    def current(self) -> Path | None:
-        """The loaded file."""
-        with self._lock:
-            return self._path

@@ -108,11 +108,8 @@ class VLCBackend(PlayerBackend):
             ThreadDispatcher("emotune-vlc-events", tick=self._tick, interval=position_interval)
         )
         self.dummy_audio = dummy_audio
-        self._lock = threading.RLock()
         self._player = self.instance.media_player_new()
         self._media: Any = None
-        self._path: Path | None = None
-        self._state = PlayerState.EMPTY
         self._volume = 100
         self._generation = 0  # bumped by load/stop so late events of an old file are dropped
         self._announce_start = False  # the next Playing event is a fresh start, not a resume
@@ -378,18 +375,6 @@ class VLCBackend(PlayerBackend):
             self._volume = clamp_volume(value)
             if self._state in (PlayerState.PLAYING, PlayerState.PAUSED):
                 self._player.audio_set_volume(self._volume)
-
-    @property
-    def state(self) -> PlayerState:
-        """The current state."""
-        with self._lock:
-            return self._state
-
-    @property
-    def current(self) -> Path | None:
-        """The loaded file."""
-        with self._lock:
-            return self._path
 
     def close(self) -> None:
         """Stop playback, release the media player and end the event thread."""
