@@ -45,3 +45,26 @@ def test_has_exact_copy_finds_duplicated_pixels():
     others = rng.integers(0, 256, size=(5, 48, 48)).astype(np.uint8)
     faces = np.stack([others[2], rng.integers(0, 256, size=(48, 48)).astype(np.uint8)])
     np.testing.assert_array_equal(splits.has_exact_copy(faces, others), [True, False])
+
+
+def test_tuning_split_keeps_duplicates_of_fit_images_out_of_tuning():
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(7), 30)
+    faces = rng.integers(0, 256, size=(len(labels), 48, 48)).astype(np.uint8)
+    faces[1::2] = faces[0::2]  # every image twice, as FER2013 sometimes has it
+    plain_fit, plain_tune = fer.tuning_split(labels, 0.2, seed=3)
+    assert splits.has_exact_copy(faces[plain_tune], faces[plain_fit]).any()  # the problem exists
+    fit, tune = fer.tuning_split(labels, 0.2, seed=3, faces=faces)
+    assert not splits.has_exact_copy(faces[tune], faces[fit]).any()
+    assert len(tune) > 0 and sorted(np.concatenate([fit, tune])) == list(range(len(labels)))
+
+
+def test_a_resumed_run_keeps_the_tuning_rows_it_started_with(tmp_path):
+    from emotune.training.train import TrainConfig, _tuning_rows
+
+    data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
+    train = fer.load_split(data, "train")
+    np.save(tmp_path / "tune_index.npy", np.arange(0, len(train), 7))
+    fit, tune = _tuning_rows(train, TrainConfig(data=str(data)), tmp_path)
+    np.testing.assert_array_equal(tune, np.arange(0, len(train), 7))
+    assert len(fit) + len(tune) == len(train) and not set(fit) & set(tune)

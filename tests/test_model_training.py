@@ -49,6 +49,26 @@ def test_two_step_training_run_writes_checkpoints_and_resumes(tmp_path):
     assert "resumed from" in (out / "train.log").read_text()
 
 
+def test_cosine_schedule_decays_from_the_rate_to_one_percent_over_the_run():
+    from emotune.training.train import TrainConfig, cosine_learning_rate
+
+    config = TrainConfig(data="unused.npz", epochs=11, learning_rate=1e-3, schedule="cosine")
+    rates = [cosine_learning_rate(epoch, config) for epoch in range(config.epochs)]
+    assert rates[0] == pytest.approx(1e-3)
+    assert rates[5] == pytest.approx((1e-3 + 1e-5) / 2)
+    assert rates[-1] == pytest.approx(1e-5)
+    assert all(later < earlier for earlier, later in zip(rates, rates[1:], strict=False))
+    # A resumed run past the planned end stays at the floor instead of climbing again.
+    assert cosine_learning_rate(20, config) == pytest.approx(1e-5)
+
+
+def test_unknown_schedule_is_refused():
+    from emotune.training.train import TrainConfig, learning_rate_schedule
+
+    with pytest.raises(ValueError, match="cosine"):
+        learning_rate_schedule(TrainConfig(data="unused.npz", schedule="step"))
+
+
 def test_training_pipeline_feeds_the_network_what_the_runtime_feeds_it():
     # The same faces must reach the network identically through tf.data (training/eval) and
     # through the runtime classifier; both go through to_model_input.

@@ -113,3 +113,18 @@ def test_detect_image_with_the_real_model(face_png, capsys):
     faces = json.loads(capsys.readouterr().out)["frames"][0]["faces"]
     assert len(faces) == 1
     assert faces[0]["emotion"] == "happy"  # the astronaut is smiling
+
+
+@pytest.mark.skipif(not real_model_available(), reason="models/emotion.tflite not exported yet")
+def test_bench_model_section_reports_the_classifier_cost_and_its_bars(capsys):
+    assert main(["bench", "--json", "--sections", "model,bars"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    model = report["model"]
+    assert 0 < model["size_mb"] <= 5
+    assert model["predict_one_face_ms"]["cpu_median"] > 0 and model["predict_one_face_ms"]["median"] > 0
+    # The cold load runs in a fresh interpreter; the runtime path must not pull in TensorFlow.
+    assert model["cold_load"]["tensorflow_imported"] is False
+    bars = report["bars"]
+    assert bars["model_size_mb"]["pass"] is True
+    assert bars["model_predict_one_face_median_ms"]["measured"] == model["predict_one_face_ms"]["median"]
+    assert bars["model_load_s"]["measured"] == model["cold_load"]["load_s"]

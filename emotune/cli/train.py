@@ -34,10 +34,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
     parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
-    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
+    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument(
+        "--schedule",
+        choices=("plateau", "cosine"),
+        default="plateau",
+        help="plateau: halve the rate when the tuning loss stalls; cosine: decay to 1%% over --epochs",
+    )
     parser.add_argument("--patience", type=int, default=12, help="early-stopping patience in epochs")
     parser.add_argument("--seed", type=int, default=1234, help="seed for weights, shuffling and the tuning split")
     parser.add_argument("--max-train", type=int, default=None, help="cap training rows (smoke tests)")
@@ -87,6 +93,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         patience=args.patience,
+        schedule=args.schedule,
         seed=args.seed,
         max_train=args.max_train,
     )

@@ -50,6 +50,17 @@ def compact_vgg(
     return keras.Model(inputs, outputs, name="compact_vgg")
 
 
+def compact_vgg_fast(dropout: float = 0.4) -> keras.Model:
+    """:func:`compact_vgg` with a 16-channel stem and 32 channels at 24x24.
+
+    The full- and half-resolution layers cost most of the multiply-adds but carry the least
+    capacity, so thinning only them cuts one-face latency by about a third (0.88 vs 1.28 ms
+    LiteRT, one thread) while the 96/192-wide later stages keep ~94% of the parameters.
+    """
+    model = compact_vgg(stem=16, widths=(32, 96, 192), dropout=dropout)
+    return keras.Model(model.inputs, model.outputs, name="compact_vgg_fast")
+
+
 def small_resnet(width: int = 32, dropout: float = 0.3) -> keras.Model:
     """A ResNet-style net: strided stem, then residual stages of widths w, 2w, 4w, 8w."""
     inputs = keras.Input(INPUT_SHAPE, name="face")
@@ -106,6 +117,7 @@ def mobilenet(alpha: float = 0.5, dropout: float = 0.3) -> keras.Model:
 ARCHITECTURES: dict[str, Callable[[], keras.Model]] = {
     "compact_vgg": compact_vgg,
     "compact_vgg_wide": lambda: compact_vgg(stem=32, widths=(64, 128, 256)),
+    "compact_vgg_fast": compact_vgg_fast,
     "small_resnet": small_resnet,
     "mini_xception": mini_xception,
     "mobilenet": mobilenet,

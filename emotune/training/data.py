@@ -5,6 +5,7 @@ Pure NumPy: the tf.data pipeline that augments these arrays lives in :mod:`emotu
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +112,15 @@ def targets(split: Split, mode: str, ferplus_weight: float = 0.5) -> np.ndarray:
     return (ferplus_weight * soft + (1.0 - ferplus_weight) * hard).astype(np.float32)
 
 
-def tuning_split(labels: np.ndarray, fraction: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified (fit_index, tune_index) carved out of the training rows, reproducible by seed."""
+def tuning_split(
+    labels: np.ndarray, fraction: float = 0.1, seed: int = 0, faces: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified (fit_index, tune_index) carved out of the training rows, reproducible by seed.
+
+    With ``faces``, tuning rows whose exact pixels also occur among the fit rows move to the fit
+    side: FER2013 holds duplicate images, and a model would otherwise be scored on pictures it
+    was trained on, which flatters the tuning accuracy used for model selection.
+    """
     rng = np.random.default_rng(seed)
     fit, tune = [], []
     for cls in range(NUM_CLASSES):
@@ -121,7 +129,18 @@ def tuning_split(labels: np.ndarray, fraction: float = 0.1, seed: int = 0) -> tu
         cut = int(round(len(rows) * fraction))
         tune.append(rows[:cut])
         fit.append(rows[cut:])
-    return np.sort(np.concatenate(fit)), np.sort(np.concatenate(tune))
+    fit_index, tune_index = np.sort(np.concatenate(fit)), np.sort(np.concatenate(tune))
+    if faces is not None:
+        fit_digests = {face_digest(faces[row]) for row in fit_index}
+        seen_in_fit = np.array([face_digest(faces[row]) in fit_digests for row in tune_index], dtype=bool)
+        fit_index = np.sort(np.concatenate([fit_index, tune_index[seen_in_fit]]))
+        tune_index = tune_index[~seen_in_fit]
+    return fit_index, tune_index
+
+
+def face_digest(face: np.ndarray) -> bytes:
+    """A 16-byte fingerprint of a face's exact pixels, for finding duplicate images."""
+    return hashlib.blake2b(np.ascontiguousarray(face).tobytes(), digest_size=16).digest()
 
 
 def class_weights(target: np.ndarray, power: float = 0.5) -> np.ndarray:
@@ -141,6 +160,7 @@ __all__ = [
     "LABEL_MODES",
     "Split",
     "class_weights",
+    "face_digest",
     "ferplus_distribution",
     "ferplus_majority",
     "load_split",

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from emotune.training import calibrate, latency, model_card
+from emotune.training import calibrate, model_card
 from emotune.training import data as fer
 from emotune.training.evaluate import evaluate_probabilities, predict_probabilities
+from emotune.vision import latency
 
 
 def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.Split) -> dict:

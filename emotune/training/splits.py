@@ -8,7 +8,6 @@ is given (so they match the rows that run really held out), otherwise they are r
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -49,11 +48,13 @@ def tune_index(
     run_dir: str | Path | None = None,
     seed: int | None = None,
     fraction: float | None = None,
+    train_faces: np.ndarray | None = None,
 ) -> np.ndarray:
     """Row indices of the tuning split within the faces-only ``train`` split.
 
     Prefers ``run_dir/tune_index.npy``; otherwise recomputes from ``seed``/``fraction``, taken from
-    ``run_dir/config.json`` when present, else the defaults (1234, 0.1) of the shipped run.
+    ``run_dir/config.json`` when present, else the defaults (1234, 0.1) of the shipped run, and
+    (given ``train_faces``) without images that also occur in the fit rows, as training does.
     """
     if run_dir is not None:
         folder = Path(run_dir)
@@ -70,7 +71,7 @@ def tune_index(
             fraction = settings.get("tune_fraction", fraction) if fraction is None else fraction
     seed = DEFAULT_SEED if seed is None else seed
     fraction = DEFAULT_FRACTION if fraction is None else fraction
-    return fer.tuning_split(train_labels, fraction, seed=seed)[1]
+    return fer.tuning_split(train_labels, fraction, seed=seed, faces=train_faces)[1]
 
 
 def load_named_split(
@@ -84,7 +85,7 @@ def load_named_split(
     if name not in DERIVED_SPLITS:
         return fer.load_split(npz_path, name)
     train = fer.load_split(npz_path, "train")
-    index = tune_index(train.labels, run_dir, seed, fraction)
+    index = tune_index(train.labels, run_dir, seed, fraction, train_faces=train.faces)
     if name == "tune":
         return train.subset(index)
     mask = np.ones(len(train), dtype=bool)
@@ -98,8 +99,8 @@ def has_exact_copy(faces: np.ndarray, others: np.ndarray) -> np.ndarray:
     FER2013's training set holds exact duplicates, so a random tuning split shares some images
     with the rows the model was fitted on; this finds them so they can be reported separately.
     """
-    seen = {hashlib.blake2b(face.tobytes(), digest_size=16).digest() for face in others}
-    return np.array([hashlib.blake2b(face.tobytes(), digest_size=16).digest() in seen for face in faces], dtype=bool)
+    seen = {fer.face_digest(face) for face in others}
+    return np.array([fer.face_digest(face) in seen for face in faces], dtype=bool)
 
 
 __all__ = ["DERIVED_SPLITS", "has_exact_copy", "load_named_split", "run_dir_of", "tune_index"]

@@ -1,4 +1,4 @@
-"""The training loop: Adam, ReduceLROnPlateau, EarlyStopping, checkpoints and resume.
+"""The training loop: Adam, ReduceLROnPlateau (or a cosine schedule), EarlyStopping, checkpoints and resume.
 
 Each run writes into its output folder:
 - ``last.keras`` (every epoch, with optimizer state) and ``state.json`` for ``--resume``;
@@ -37,6 +37,9 @@ class TrainConfig:
     tune_fraction: float = 0.1
     class_weight_power: float = 0.3
     patience: int = 12
+    # "plateau": halve the rate when the tuning loss stalls; "cosine": decay from learning_rate
+    # to 1% of it over exactly `epochs`, which ends a time-boxed CPU run at a low rate.
+    schedule: str = "plateau"
     seed: int = 1234
     max_train: int | None = None  # cap on training rows, for smoke tests
     extra: dict = field(default_factory=dict)
@@ -82,6 +85,42 @@ class TuningAccuracy(keras.callbacks.Callback):
         )
 
 
+SCHEDULES = ("plateau", "cosine")
+
+
+def _tuning_rows(full: fer.Split, config: TrainConfig, run_dir: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, tune) row indices. A resumed run keeps the tuning rows it started with (saved in
+    ``tune_index.npy``), so a change to how splits are drawn can never leak tuning rows into
+    fitting halfway through a run."""
+    saved = run_dir / "tune_index.npy" if run_dir is not None else None
+    if saved is not None and saved.is_file():
+        tune_index = np.load(saved)
+        fit_mask = np.ones(len(full), dtype=bool)
+        fit_mask[tune_index] = False
+        return np.flatnonzero(fit_mask), tune_index
+    return fer.tuning_split(full.labels, config.tune_fraction, seed=config.seed, faces=full.faces)
+
+
+def cosine_learning_rate(epoch: int, config: TrainConfig) -> float:
+    """Learning rate for ``epoch`` (0-based) on a cosine from ``learning_rate`` to 1% of it."""
+    progress = min(max(epoch / max(config.epochs - 1, 1), 0.0), 1.0)
+    floor = 0.01 * config.learning_rate
+    return float(floor + 0.5 * (config.learning_rate - floor) * (1.0 + np.cos(np.pi * progress)))
+
+
+def learning_rate_schedule(config: TrainConfig) -> keras.callbacks.Callback:
+    """The callback that drives the learning rate for ``config.schedule``.
+
+    The cosine schedule depends only on the epoch index, so a resumed run continues on the
+    same curve.
+    """
+    if config.schedule == "cosine":
+        return keras.callbacks.LearningRateScheduler(lambda epoch, _rate: cosine_learning_rate(epoch, config))
+    if config.schedule == "plateau":
+        return keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=4, min_lr=1e-5, verbose=0)
+    raise ValueError(f"unknown schedule {config.schedule!r}; choose from {SCHEDULES}")
+
+
 def train(
     config: TrainConfig,
     resume: str | None = None,
@@ -104,7 +143,8 @@ def train(
 
     keras.utils.set_random_seed(config.seed)
     full = fer.load_split(config.data, "train")
-    fit_index, tune_index = fer.tuning_split(full.labels, config.tune_fraction, seed=config.seed)
+    resume_dir = None if not resume else Path(resume) if Path(resume).is_dir() else Path(resume).parent
+    fit_index, tune_index = _tuning_rows(full, config, resume_dir)
     fit_split, tune_split = full.subset(fit_index), full.subset(tune_index)
     if config.max_train:
         fit_split = fit_split.subset(np.arange(min(config.max_train, len(fit_split))))
@@ -144,7 +184,7 @@ def train(
     tune_ds = make_dataset(tune_split.faces, tune_target, batch_size=256)
     callbacks = [
         TuningAccuracy(tune_split.faces, tune_split, out, best, log),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=4, min_lr=1e-5, verbose=0),
+        learning_rate_schedule(config),
         keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience, restore_best_weights=False),
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
     ]
