@@ -107,6 +107,17 @@ def test_full_export_on_synthetic_data(tmp_path):
     assert metrics["val_without_train_duplicates"]["n"] < metrics["val"]["n"]
     assert f"This model: {100 * metrics['val']['accuracy']:.1f}%" in card
     assert "Interim model" not in card
+    assert "## Targets" in card and f"| {100 * metrics['val']['accuracy']:.1f}% | 65.6% |" in card
+    # The next model exported into the same folder lists this one as its predecessor.
+    from emotune.training import report
+
+    successor = json.loads(json.dumps(metrics))
+    successor["model"]["version"] = "successor"
+    report.write(out, successor)
+    lineage = json.loads((out / "metrics.json").read_text())["earlier_models"]
+    assert [entry["version"] for entry in lineage] == [meta["version"]]
+    assert lineage[0]["val_accuracy"] == metrics["val"]["accuracy"]
+    assert "Earlier shipped models" in (out / "MODEL_CARD.md").read_text()
     # Without val numbers the card says it is interim and quotes none.
     interim = model_card.render({k: v for k, v in metrics.items() if not k.startswith("val")})
     assert "Interim model" in interim and "| val |" not in interim

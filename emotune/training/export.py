@@ -330,7 +330,7 @@ def export(
     log(f"loaded {checkpoint} ({arch}, {model.count_params():,} parameters)")
 
     train = fer.load_split(data, "train")
-    index = splits.tune_index(train.labels, run_dir)
+    index = splits.tune_index(train.labels, run_dir, train_faces=train.faces)
     tune = train.subset(index)
     fit_mask = np.ones(len(train), dtype=bool)
     fit_mask[index] = False

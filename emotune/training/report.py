@@ -132,13 +132,30 @@ def build_metrics(
     return metrics
 
 
+def carry_lineage(metrics: dict, previous_path: Path) -> dict:
+    """Add the models shipped before this one (from the ``metrics.json`` being replaced) to
+    ``metrics["earlier_models"]``, so the card can show what each change of recipe bought."""
+    try:
+        previous = json.loads(previous_path.read_text())
+    except (OSError, ValueError):
+        return metrics
+    earlier = list(previous.get("earlier_models", []))
+    if "val" in previous and previous.get("model", {}).get("version") != metrics["model"].get("version"):
+        earlier.append(model_card.model_summary(previous))
+    if earlier:
+        metrics["earlier_models"] = earlier
+    return metrics
+
+
 def write(out_dir: Path, metrics: dict) -> tuple[Path, Path]:
-    """Write ``metrics.json`` and ``MODEL_CARD.md`` into ``out_dir``."""
+    """Write ``metrics.json`` and ``MODEL_CARD.md`` into ``out_dir``, keeping the lineage of the
+    models shipped there before."""
     metrics_path = out_dir / "metrics.json"
+    metrics = carry_lineage(metrics, metrics_path)
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     card_path = out_dir / "MODEL_CARD.md"
     card_path.write_text(model_card.render(metrics))
     return metrics_path, card_path
 
 
-__all__ = ["build_metrics", "calibration_summary", "write"]
+__all__ = ["build_metrics", "calibration_summary", "carry_lineage", "write"]
