@@ -13,6 +13,7 @@ from player_support import Harness, Recorder, spread_library, track, write_tone
 from emotune.emotions import Emotion
 from emotune.music.dj import EVENTS, MoodDJ
 from emotune.music.player import NullBackend, PlayerState
+from emotune.music.recommender import EMPTY_MOOD
 from emotune.settings import Settings
 
 ALL = tuple(EVENTS)
@@ -223,7 +224,8 @@ def test_empty_category_is_noticed_not_fatal(settings):
     dj.play()
     dj.backend.advance(1)
     assert dj.snapshot().current is not None
-    assert any("No tracks tagged 'angry'" in a[0] for _, a in rec.of("notice"))
+    notices = [a[0] for _, a in rec.of("notice")]
+    assert any("No tracks tagged 'angry'" in note.text and note.kind == EMPTY_MOOD for note in notices)
     assert dj.notes
 
 

@@ -9,6 +9,9 @@ from player_support import spread_library, track
 
 from emotune.emotions import Emotion
 from emotune.music.recommender import (
+    EMPTY_LIBRARY,
+    EMPTY_MOOD,
+    FALLBACK,
     GOALS,
     STRATEGIES,
     Mood,
@@ -44,7 +47,7 @@ def test_match_happy_picks_positive_valence_and_arousal():
         assert pick.track.valence > 0 and pick.track.arousal > 0, pick
         assert pick.target == pytest.approx(Emotion.HAPPY.va)
     assert not plan.picks[0].fallback
-    assert not any("tagged" in n for n in plan.notes)
+    assert not any("tagged" in n.text for n in plan.notes)
 
 
 def test_lift_from_sad_raises_target_valence_at_each_of_4_steps():
@@ -130,14 +133,14 @@ def test_empty_region_uses_nearest_and_says_so():
     plan = rec.plan(Emotion.ANGRY, "match", 3)
     assert len(plan.picks) == 3
     assert all(p.fallback for p in plan.picks)
-    assert any("No tracks tagged 'angry'" in n for n in plan.notes)
-    assert any("nearest available" in n for n in plan.notes)
+    assert any("No tracks tagged 'angry'" in n.text and n.kind == EMPTY_MOOD for n in plan.notes)
+    assert any("nearest available" in n.text and n.kind == FALLBACK for n in plan.notes)
     assert plan.picks[0].reason.endswith("(nearest available)")
 
 
 def test_empty_library_gives_an_empty_plan_with_a_note():
     plan = Recommender([], seed=0).plan(Emotion.SAD, "lift", 3)
-    assert plan.picks == [] and "empty" in plan.notes[0]
+    assert plan.picks == [] and "empty" in plan.notes[0].text and plan.notes[0].kind == EMPTY_LIBRARY
 
 
 def test_excluded_tracks_are_never_picked():

@@ -206,3 +206,20 @@ def test_window_opens_and_plays_without_a_camera(qtbot, tmp_path):
         assert app.dj.backend.state is PlayerState.PLAYING
     finally:
         app.close()
+
+
+def test_a_mood_with_no_tracks_gets_a_banner_that_says_what_to_do(qtbot, tmp_path):
+    from ui_support import fake_tracks
+
+    no_angry = [t for t in fake_tracks() if t.emotion is not Emotion.ANGRY]
+    app = build_app(qtbot, tmp_path, tracks=no_angry)
+    try:
+        qtbot.waitUntil(lambda: len(app.dj.recommender.tracks) == len(no_angry), timeout=5000)
+        _click(qtbot, app.window.emoji_bar.buttons[Emotion.ANGRY], app)
+        qtbot.waitUntil(lambda: app.window.banners.banner("library-mood") is not None, timeout=3000)
+        text = " ".join(label.text() for label in app.window.banners.banner("library-mood").findChildren(QLabel))
+        assert "No tracks tagged 'angry'" in text and "Choose music folder" in text
+        # Music still plays: the nearest tracks on the mood map stand in.
+        assert app.upcoming_emotions()
+    finally:
+        app.close()

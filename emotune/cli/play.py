@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "emotion": emotion.key,
                         "strategy": strategy,
-                        "notes": dj.notes,
+                        "notes": [str(note) for note in dj.notes],
                         "queue": [
                             {"path": str(e.track.path), "title": e.track.title, "reason": e.reason}
                             for e in planned

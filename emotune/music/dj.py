@@ -18,7 +18,8 @@ Events (``dj.connect(name, fn)``) - those of :class:`~emotune.music.queue_player
 ``mood_changed(mood, pinned)``  the mood the queue follows changed (a :class:`Mood`)
 ``strategy_changed(name)``
 ``volume_changed(volume)``
-``notice(message)``             something the listener should know, e.g. an empty region
+``notice(note)``                something the listener should know (a recommender :class:`Note`,
+                                whose ``kind`` says e.g. that a mood has no tracks at all)
 
 Threading: every public method is safe to call from any thread (the GUI thread) while the
 backend's events arrive on its own thread. One re-entrant guard serialises all state; events
@@ -41,7 +42,7 @@ from emotune.music.player.base import PlayerBackend, PlayerState
 from emotune.music.queue import PlayQueue, QueueEntry, RepeatMode
 from emotune.music.queue_player import EVENTS as PLAYER_EVENTS
 from emotune.music.queue_player import QueuePlayer
-from emotune.music.recommender import STRATEGIES, Mood, Recommender, check_strategy
+from emotune.music.recommender import STRATEGIES, Mood, Note, Recommender, check_strategy
 from emotune.music.track import Track
 from emotune.settings import Settings
 
@@ -69,7 +70,7 @@ class DJState:
     upcoming: list[QueueEntry]
     history: list[QueueEntry]  # most recent last
     skipped: list[tuple[Path, str]]
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     position: float = 0.0
     duration: float | None = None
 
@@ -120,7 +121,7 @@ class MoodDJ:
         self._pin_until: float | None = None
         self._plan_mood: Mood | None = None  # the mood the upcoming tracks were chosen for
         self._next_step = 1  # path step of the next track to plan
-        self._notes: list[str] = []
+        self._notes: list[Note] = []
 
     @classmethod
     def create(
@@ -310,7 +311,7 @@ class MoodDJ:
             return self.queue.upcoming
 
     @property
-    def notes(self) -> list[str]:
+    def notes(self) -> list[Note]:
         """Notes about the plan for the current mood (e.g. empty regions of the mood map)."""
         with self.guard:
             return list(self._notes)

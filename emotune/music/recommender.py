@@ -106,6 +106,23 @@ class Pick:
         return QueueEntry(self.track, self.reason)
 
 
+EMPTY_LIBRARY = "empty_library"
+EMPTY_MOOD = "empty_mood"
+FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the listener should know about a plan. ``kind`` (``EMPTY_LIBRARY``,
+    ``EMPTY_MOOD`` or ``FALLBACK``) lets a UI decide how loudly to say it without parsing text."""
+
+    text: str
+    kind: str = FALLBACK
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class Plan:
     """A run of picks for one mood and strategy, plus notes worth telling the listener."""
@@ -113,7 +130,7 @@ class Plan:
     mood: Mood
     strategy: str
     picks: list[Pick] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def entries(self) -> list[QueueEntry]:
         """The picks as queue entries."""
@@ -239,7 +256,7 @@ class Recommender:
         excluded = set(exclude)
         pool = [t for t in self.tracks if t.path not in excluded]
         if not pool:
-            plan.notes.append("The music library is empty: nothing to play.")
+            plan.notes.append(Note("The music library is empty: nothing to play.", EMPTY_LIBRARY))
             return plan
         self._note_empty_category(plan, pool)
         path = strategy_path(mood, strategy, max_step=self.max_step)
@@ -303,12 +320,14 @@ class Recommender:
             plan,
             f"No tracks tagged '{emotion.key}' in the library; "
             "using the nearest tracks on the mood map instead.",
+            EMPTY_MOOD,
         )
 
     @staticmethod
-    def _note(plan: Plan, message: str) -> None:
-        if message not in plan.notes:
-            plan.notes.append(message)
+    def _note(plan: Plan, message: str, kind: str = FALLBACK) -> None:
+        note = Note(message, kind)
+        if note not in plan.notes:
+            plan.notes.append(note)
 
     @staticmethod
     def _reason(

@@ -40,7 +40,7 @@ class PlayerBridge(QObject):
     mood_changed = Signal(object, bool)  # Mood, pinned
     strategy_changed = Signal(str)
     volume_changed = Signal(int)
-    notice = Signal(str)
+    notice = Signal(object)  # recommender Note
     state_changed = Signal(object)  # DJState, taken on the player thread
 
     def __init__(self, dj: Any, parent: QObject | None = None) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer
 
 from emotune.emotions import Emotion
+from emotune.music.recommender import EMPTY_MOOD, Note
 from emotune.settings import Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_bridge import PlayerBridge
@@ -225,14 +226,14 @@ class PlayerControl(QObject):
         dismiss_later(self.window, "skipped", 8000)
 
 
-    def _on_notice(self, message: str) -> None:
+    def _on_notice(self, note: Note) -> None:
         """The DJ's notes. A mood with no tracks at all is worth a banner that says what to do;
         softer notes ("nothing very close, using the nearest") go next to the queue instead."""
-        if message.startswith("No tracks tagged"):
-            self.window.banners.show_banner("library-mood", f"{message} Add music for this mood with Library ▸ Choose music folder…", "warning")
+        if note.kind == EMPTY_MOOD:
+            self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", "warning")
             dismiss_later(self.window, "library-mood", 15000)
         else:
-            self.window.set_queue_note(message)
+            self.window.set_queue_note(note.text)
 
 
 def dismiss_later(window: MainWindow, key: str, ms: int) -> None:
