@@ -26,6 +26,7 @@ from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_control import PlayerControl, dismiss_later
+from emotune.ui.tag_control import TagControl
 from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class AppController(QObject):
         self.player = PlayerControl(window, settings, self)
         self.library = LibraryControl(window, settings, library_folders, scanner, self)
         self.library.loaded.connect(self._on_library_loaded)
+        self.tagging = TagControl(window, self._playing_track, self.library.rescan, parent=self)
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()
@@ -227,6 +229,7 @@ class AppController(QObject):
                 log.warning("%s did not stop in time; leaving it to finish", thread.objectName())
                 thread.setParent(None)
                 _ORPHANED_THREADS.append(thread)
+        self.tagging.close()  # a tag write in progress finishes (it is atomic either way)
         self.player.close()  # closes the DJ and its backend on the player thread
 
     def elapsed(self) -> float:
@@ -456,6 +459,11 @@ class AppController(QObject):
         self.player.set_tracks(self.tracks)
         if self.tracks and (self.camera_mood is not None or self.pinned is not None):
             self._maybe_autoplay()
+
+    def _playing_track(self) -> Any:
+        """The track of the latest player snapshot, or None."""
+        current = getattr(self.player.state, "current", None)
+        return current.track if current is not None else None
 
     # -- about -------------------------------------------------------------------------------------
 

@@ -142,6 +142,18 @@ class MainWindow(QMainWindow):
         self.choose_folder_action = library.addAction("&Choose music folder…")
         self.rescan_action = library.addAction("&Rescan")
         self.rescan_action.setShortcut(QKeySequence("F5"))
+        library.addSeparator()
+        # The one command that writes into a user's file: explicit, per track, atomic.
+        tag_menu = library.addMenu("&Tag playing track as")
+        self.tag_actions: list[QAction] = []
+        for emotion in EMOTIONS:
+            action = tag_menu.addAction(f"{emotion.emoji} {emotion.label}")
+            action.setData(emotion.key)
+            self.tag_actions.append(action)
+        tag_menu.addSeparator()
+        clear = tag_menu.addAction("No mood (clear the tag)")
+        clear.setData("")
+        self.tag_actions.append(clear)
 
         playback = bar.addMenu("&Playback")
         self.play_action = playback.addAction("Play / &pause")

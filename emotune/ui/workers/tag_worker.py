@@ -1,0 +1,52 @@
+"""Writing mood tags in a background thread.
+
+Tag writing copies the whole file (it is written to a temporary copy and swapped in atomically),
+which takes a noticeable moment for a large FLAC; done here, the window keeps painting. Results
+cross back as signals, and the GUI never touches the file itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from emotune.emotions import Emotion
+
+log = logging.getLogger(__name__)
+
+
+class TagWriter(QObject):
+    """Writes one mood tag at a time, in order, on its own thread (``emotune-tags``)."""
+
+    written = Signal(str, object)  # path, Emotion or None (cleared)
+    failed = Signal(str, str)  # path, a message for the user
+
+    def __init__(self, writer: Any = None, parent: QObject | None = None) -> None:
+        """``writer(path, emotion)`` defaults to :func:`emotune.music.tags.write_mood`."""
+        super().__init__(parent)
+        self._writer = writer
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emotune-tags")
+
+    def write(self, path: Path | str, emotion: Emotion | None) -> None:
+        """Queue setting ``path``'s mood tag to ``emotion`` (None clears it); returns at once."""
+        self._executor.submit(self._write, str(path), emotion)
+
+    def _write(self, path: str, emotion: Emotion | None) -> None:
+        writer = self._writer
+        if writer is None:
+            from emotune.music.tags import write_mood as writer
+        try:
+            writer(path, emotion)
+        except Exception as error:  # TagError, OSError, ...: report it, the file is untouched
+            log.warning("tagging %s failed: %s", path, error)
+            self.failed.emit(path, str(error))
+        else:
+            self.written.emit(path, emotion)
+
+    def close(self) -> None:
+        """Finish the writes already queued (each is atomic), then stop the thread."""
+        self._executor.shutdown(wait=True)
