@@ -41,6 +41,7 @@ def test_two_step_training_run_writes_checkpoints_and_resumes(tmp_path):
     for name in ("best.keras", "last.keras", "state.json", "history.csv", "config.json", "train.log", "tune_index.npy"):
         assert (out / name).is_file(), name
     assert json.loads((out / "state.json").read_text())["epoch"] == 1
+    assert not list(out.glob(".*.tmp.keras")) and not list(out.glob("*.tmp"))  # saved via rename
     assert "epoch 1:" in (out / "train.log").read_text()
 
     config.epochs = 2

@@ -9,6 +9,7 @@ Each run writes into its output folder:
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,14 @@ class TrainConfig:
     extra: dict = field(default_factory=dict)
 
 
+def _save_atomically(model: keras.Model, path: Path) -> None:
+    """Save next to ``path`` and rename over it: a run killed mid-save (the end of a session)
+    leaves the previous checkpoint intact instead of a truncated one."""
+    tmp = path.with_name(f".{path.stem}.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
 class TuningAccuracy(keras.callbacks.Callback):
     """Measures tuning-split accuracy on FER2013 and FER+ majority labels after every epoch,
     saves ``best.keras`` and ``last.keras``, and records resumable state."""
@@ -70,13 +79,15 @@ class TuningAccuracy(keras.callbacks.Callback):
             logs["tune_acc_ferplus"] = acc_plus
             score = (acc_fer + acc_plus) / 2
         logs["tune_score"] = score
-        self.model.save(self.out / "last.keras")
+        _save_atomically(self.model, self.out / "last.keras")
         improved = score > self.best
         if improved:
             self.best = score
-            self.model.save(self.out / "best.keras")
+            _save_atomically(self.model, self.out / "best.keras")
         state = {"epoch": epoch + 1, "best_score": self.best, "learning_rate": float(self.model.optimizer.learning_rate)}
-        (self.out / "state.json").write_text(json.dumps(state, indent=2))
+        tmp_state = self.out / "state.json.tmp"
+        tmp_state.write_text(json.dumps(state, indent=2))
+        os.replace(tmp_state, self.out / "state.json")
         self.log(
             f"epoch {epoch + 1}: loss {logs.get('loss', float('nan')):.4f} val_loss {logs.get('val_loss', float('nan')):.4f} "
             f"tune fer2013 {acc_fer:.4f} ferplus {logs.get('tune_acc_ferplus', float('nan')):.4f} "
