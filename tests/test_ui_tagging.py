@@ -91,3 +91,35 @@ def test_every_emotion_and_clear_are_offered(qtbot, tmp_path):
         assert [a.data() for a in app.window.tag_actions] == [e.key for e in Emotion] + [""]
     finally:
         app.close()
+
+
+def test_a_rescan_asked_for_during_a_scan_runs_after_it(qtbot, tmp_path):
+    import threading
+
+    from emotune.music.scanner import ScanReport
+    from emotune.settings import Settings
+    from emotune.ui.library_control import LibraryControl
+    from emotune.ui.main_window import MainWindow
+
+    release = threading.Event()
+    calls = []
+
+    def slow_scan(folders=None, *, analyze=False, progress=None, cache=None):
+        calls.append(len(calls))
+        if len(calls) == 1:
+            release.wait(5)  # the first scan is still reading when the tag lands
+        return ScanReport(tracks=[])
+
+    window = MainWindow()
+    qtbot.addWidget(window)
+    library = LibraryControl(window, Settings(tmp_path / "s.json"), [tmp_path], slow_scan)
+    loaded = []
+    library.loaded.connect(loaded.append)
+    library.rescan()
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=3000)
+    library.rescan()  # e.g. a tag was just written
+    library.rescan()  # several requests while busy still mean one more scan
+    release.set()
+    qtbot.waitUntil(lambda: len(loaded) == 2, timeout=5000)
+    qtbot.wait(300)
+    assert len(calls) == 2 and len(loaded) == 2

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.settings import Settings
@@ -41,14 +41,18 @@ class LibraryControl(QObject):
         self.thread: QThread | None = None
         self._worker: ScanWorker | None = None
         self.tracks: list[Any] = []
+        self._rescan_pending = False
         window.choose_folder_action.triggered.connect(self.choose_folder)
         window.rescan_action.triggered.connect(self.rescan)
         window.progress_cancel.clicked.connect(self.cancel)
 
     def rescan(self) -> None:
-        """Scan in the background (ignored while a scan is running)."""
+        """Scan in the background. While a scan is running, one more is queued to follow it:
+        the running one may already have read a file that changed since (e.g. just tagged)."""
         if self.thread is not None and self.thread.isRunning():
+            self._rescan_pending = True
             return
+        self._rescan_pending = False
         worker = ScanWorker(self.folders, scanner=self._scanner)
         # Bound methods of this GUI-thread object, never lambdas: those would run on the scan thread.
         worker.progress.connect(self._on_progress)
@@ -60,7 +64,8 @@ class LibraryControl(QObject):
         self.thread = start_scan(worker, self)
 
     def cancel(self) -> None:
-        """Stop the running scan at the next file."""
+        """Stop the running scan at the next file (and drop a queued one)."""
+        self._rescan_pending = False
         if self._worker is not None:
             self._worker.cancel()
 
@@ -93,11 +98,24 @@ class LibraryControl(QObject):
         else:
             self.show_empty()
         self.loaded.emit(report)
+        self._run_pending_scan()
 
     def _on_failed(self, message: str) -> None:
         self.window.hide_progress()
         self._worker = None
         self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", "error")
+        self._run_pending_scan()
+
+    def _run_pending_scan(self) -> None:
+        if self._rescan_pending:
+            # After the worker thread has quit, so that rescan() sees no scan running.
+            QTimer.singleShot(0, self, self._start_pending_scan)
+
+    def _start_pending_scan(self) -> None:
+        if self.thread is not None and self.thread.isRunning():
+            QTimer.singleShot(50, self, self._start_pending_scan)
+            return
+        self.rescan()
 
     def show_empty(self) -> None:
         """Banner: there is no music, and how to add some."""
