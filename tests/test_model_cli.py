@@ -41,6 +41,31 @@ def test_train_passes_options_to_the_training_loop(tmp_path, monkeypatch):
     assert seen["resume"] == str(tmp_path / "old")
 
 
+def test_time_budget_selects_the_time_boxed_trainer(tmp_path, monkeypatch):
+    pytest.importorskip("tensorflow")
+    import emotune.training.accelerated as accelerated
+
+    seen = {}
+
+    def fake_time_boxed(config, budget_s, verbose=2):
+        seen.update(config=config, budget_s=budget_s)
+        return Path(config.out)
+
+    monkeypatch.setattr(accelerated, "train_time_boxed", fake_time_boxed)
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    code = main(["train", "--data", str(data), "--arch", "compact_vgg_fast", "--time-budget", "120", "--out", str(tmp_path / "run")])
+    assert code == 0
+    assert seen["budget_s"] == pytest.approx(120.0)
+    assert seen["config"].arch == "compact_vgg_fast"
+
+
+def test_time_budget_cannot_resume(tmp_path, capsys):
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    code = main(["train", "--data", str(data), "--time-budget", "60", "--resume", str(tmp_path / "old")])
+    assert code != 0
+    assert "--resume" in capsys.readouterr().err
+
+
 def test_export_from_calls_the_exporter(tmp_path, monkeypatch):
     pytest.importorskip("tensorflow")
     import emotune.training.export as exporting

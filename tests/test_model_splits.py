@@ -24,7 +24,9 @@ def test_tune_and_fit_partition_train_and_follow_the_saved_index(tmp_path):
     np.testing.assert_array_equal(tune.faces, train.faces[saved])
     # Without a run folder, the seed decides, reproducibly.
     again = splits.load_named_split(data, "tune", seed=7)
-    np.testing.assert_array_equal(again.faces, train.faces[fer.tuning_split(train.labels, 0.1, seed=7)[1]])
+    np.testing.assert_array_equal(
+        again.faces, train.faces[fer.tuning_split(train.labels, 0.1, seed=7)[1]]
+    )
 
 
 def test_exported_model_finds_its_run_through_the_sidecar(tmp_path):
@@ -60,11 +62,11 @@ def test_tuning_split_keeps_duplicates_of_fit_images_out_of_tuning():
 
 
 def test_a_resumed_run_keeps_the_tuning_rows_it_started_with(tmp_path):
-    from emotune.training.train import TrainConfig, _tuning_rows
+    from emotune.training.run_setup import TrainConfig, tuning_rows
 
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     train = fer.load_split(data, "train")
     np.save(tmp_path / "tune_index.npy", np.arange(0, len(train), 7))
-    fit, tune = _tuning_rows(train, TrainConfig(data=str(data)), tmp_path)
+    fit, tune = tuning_rows(train, TrainConfig(data=str(data)), tmp_path)
     np.testing.assert_array_equal(tune, np.arange(0, len(train), 7))
     assert len(fit) + len(tune) == len(train) and not set(fit) & set(tune)

