@@ -108,3 +108,23 @@ def test_demo_library_headless(capsys):
     rc = main(["play", "--emotion", "sad", "--strategy", "lift", "--no-audio", "--count", "3"])
     out = capsys.readouterr().out
     assert rc == 0 and "Done: 3 tracks" in out, out
+
+
+def test_without_a_sound_device_vlc_plays_on_its_dummy_output_and_says_so(library, capsys, monkeypatch):
+    Harness("vlc").close()  # skips when libvlc is absent
+    from emotune.music.player import sound_output, vlc_backend
+
+    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "none here"))
+    chosen = []
+    real_init = vlc_backend.VLCBackend.__init__
+
+    def spy_init(self, *args, **kwargs):
+        chosen.append(kwargs.get("dummy_audio"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(vlc_backend.VLCBackend, "__init__", spy_init)
+    rc = main(["play", "--emotion", "neutral", "--count", "1"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert chosen == [True]
+    assert "no sound device found (none here)" in out

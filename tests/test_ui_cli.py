@@ -66,3 +66,29 @@ def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
     settings = json.loads((tmp_path / "home" / "config" / "settings.json").read_text())
     assert settings["last_source"] == str(video)
     assert isinstance(settings["window_geometry"], str)
+
+
+def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device(monkeypatch, tmp_path):
+    pytest.importorskip("PySide6")
+    from emotune.music.player import sound_output, vlc_available
+
+    if not vlc_available():
+        pytest.skip("libvlc is not installed")
+    from emotune.settings import Settings
+    from emotune.ui import app
+
+    monkeypatch.setenv("EMOTUNE_HOME", str(tmp_path))
+    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "no card here"))
+    dj, note = app.make_dj(Settings(), no_audio=False)
+    try:
+        assert dj.backend.name == "vlc" and dj.backend.dummy_audio is True
+        assert note is not None and "No sound device found (no card here)" in note
+    finally:
+        dj.close()
+
+    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(True, "a card"))
+    dj, note = app.make_dj(Settings(), no_audio=False)
+    try:
+        assert dj.backend.dummy_audio is False and note is None
+    finally:
+        dj.close()

@@ -123,9 +123,16 @@ def run(args: argparse.Namespace) -> int:
 
         if not vlc_available():
             return fail("libvlc is not available; install VLC, or use --no-audio", 2)
+        from emotune.music.player.sound_output import find_sound_output
         from emotune.music.player.vlc_backend import VLCBackend
 
-        backend = VLCBackend(dummy_audio=args.dummy_audio)
+        dummy_audio = args.dummy_audio
+        output = find_sound_output()
+        if output.available is False and not dummy_audio:
+            # VLC would retry the missing device for every buffer and flood stderr.
+            _say(f"note: no sound device found ({output.detail}); playing silently in real time", args.json)
+            dummy_audio = True
+        backend = VLCBackend(dummy_audio=dummy_audio)
 
     quiet = args.json
     dj = MoodDJ(backend, tracks, strategy=args.strategy, seed=args.seed, persist=False)

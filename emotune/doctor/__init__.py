@@ -14,6 +14,7 @@ from emotune.doctor.model import check_model
 from emotune.doctor.python_version import check_python
 from emotune.doctor.qt_platform import check_qt_platform
 from emotune.doctor.result import CheckResult
+from emotune.doctor.sound import check_sound_output
 
 __all__ = ["CHECKS", "CheckResult", "essential_failures", "run_checks"]
 
@@ -21,6 +22,7 @@ CHECKS: tuple[tuple[str, str, Callable[[], CheckResult]], ...] = (
     ("python", "Python", check_python),
     ("camera", "Camera", check_camera),
     ("libvlc", "libvlc", check_libvlc),
+    ("sound", "Sound output", check_sound_output),
     ("model", "Emotion model", check_model),
     ("library", "Music library", check_library),
     ("qt", "Qt display", check_qt_platform),
@@ -39,7 +41,7 @@ def _run_guarded(key: str, title: str, check: Callable[[], CheckResult]) -> Chec
             False,
             f"the check itself failed: {type(error).__name__}: {error}",
             hint="Please report this as a bug.",
-            essential=key != "camera",
+            essential=key not in ("camera", "sound"),
         )
 
 
@@ -49,5 +51,5 @@ def run_checks() -> list[CheckResult]:
 
 
 def essential_failures(results: Sequence[CheckResult]) -> list[CheckResult]:
-    """The failed checks that stop EmoTune from working (the camera is never one)."""
+    """The failed checks that stop EmoTune from working (the camera and sound never are)."""
     return [result for result in results if result.essential and not result.ok]

@@ -29,6 +29,10 @@ NO_VLC_NOTE = (
     "No sound: libvlc (VLC) was not found, so EmoTune runs silently with the null player. "
     "Install VLC (e.g. sudo apt install vlc) and restart to hear the music."
 )
+NO_SOUND_DEVICE_NOTE = (
+    "No sound device found ({detail}), so EmoTune plays silently. "
+    "Connect speakers or headphones (or start PulseAudio/PipeWire) and restart to hear the music."
+)
 
 
 def process_start_monotonic() -> float:
@@ -77,10 +81,16 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
     else:
         try:
             from emotune.music.player import create_backend, vlc_available
+            from emotune.music.player.sound_output import find_sound_output
 
             if not vlc_available():
                 raise RuntimeError("libvlc is not available")
-            backend = create_backend("vlc")
+            output = find_sound_output()
+            # With nowhere to send sound, VLC's ALSA output floods stderr; its dummy output
+            # keeps the same real-time playback without that.
+            backend = create_backend("vlc", dummy_audio=output.available is False)
+            if output.available is False:
+                note = NO_SOUND_DEVICE_NOTE.format(detail=output.detail)
         except Exception as error:  # missing libvlc, broken plugins: play silently instead
             log.warning("falling back to the null player: %s", error)
             backend = NullBackend(realtime=True)

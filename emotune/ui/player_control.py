@@ -79,8 +79,10 @@ class PlayerControl(QObject):
         b.connect_to("notice", self._on_notice)
         b.connect_to("volume_changed", self.window.player.set_volume)
         b.connect_to("strategy_changed", self.window.player.set_strategy)
-        name = getattr(getattr(dj, "backend", None), "name", "?")
-        self.window.audio_label.setText("🔇 no audio" if name == "null" else f"audio: {name}")
+        backend = getattr(dj, "backend", None)
+        name = getattr(backend, "name", "?")
+        silent = name == "null" or getattr(backend, "dummy_audio", False)
+        self.window.audio_label.setText("🔇 no audio" if silent else f"audio: {name}")
         if note:
             self.window.banners.show_banner("audio", note, "warning")
         b.submit(setattr, dj, "volume", self.window.player.volume.value())
