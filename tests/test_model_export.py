@@ -121,6 +121,11 @@ def test_full_export_on_synthetic_data(tmp_path):
     # Without val numbers the card says it is interim and quotes none.
     interim = model_card.render({k: v for k, v in metrics.items() if not k.startswith("val")})
     assert "Interim model" in interim and "| val |" not in interim
+    # A run folder with a README gets a pointer to it (how the run was chosen, how to resume).
+    assert "Run notes" not in card  # this export's checkpoint folder has no README
+    noted = json.loads(json.dumps(metrics))
+    noted["model"]["run_readme"] = "models/checkpoint/README.md"
+    assert "`models/checkpoint/README.md` says how this run was chosen" in model_card.render(noted)
     assert metrics["latency"]["tensorflow_imported"] is False
     classifier = EmotionClassifier.load(out / "emotion.tflite")
     assert classifier.temperature == pytest.approx(meta["temperature"])

@@ -356,7 +356,12 @@ def export(
     chosen = choose(candidates, float_accuracy, max_accuracy_drop)
     log(f"shipping {chosen.quantization} ({chosen.size_bytes / 1e6:.2f} MB)")
 
-    extra = {"tune_rows": len(tune), "run_dir": _project_relative(run_dir) if run_dir else None}
+    run_readme = Path(run_dir) / "README.md" if run_dir else None
+    extra = {
+        "tune_rows": len(tune),
+        "run_dir": _project_relative(run_dir) if run_dir else None,
+        "run_readme": _project_relative(run_readme) if run_readme and run_readme.is_file() else None,
+    }
     meta = metadata(
         arch=arch,
         temperature=temperature,

@@ -215,6 +215,14 @@ def render(metrics: dict) -> str:
         f"({training.get('epochs_run', 'n/a')} run), class weights (power {config.get('class_weight_power', 'n/a')}).",
         "- Augmentation: shift, rotation, shear, zoom, horizontal flip, brightness/contrast, noise.",
         "- Checkpoint: best mean tuning accuracy over FER2013 and FER+ labels.",
+        *(
+            [
+                f"- Run notes: `{meta['run_readme']}` says how this run was chosen among the candidates "
+                "trained alongside it (with their tuning numbers) and how to resume or repeat it."
+            ]
+            if meta.get("run_readme")
+            else []
+        ),
         f"- Temperature scaling: T = {cal['temperature']:.3f}, fitted on the tuning split against the FER+ "
         "vote distribution, baked into the TFLite graph (logits / T, then softmax) and recorded in `emotion.json`.",
         "",
