@@ -59,6 +59,24 @@ def test_time_budget_selects_the_time_boxed_trainer(tmp_path, monkeypatch):
     assert seen["config"].arch == "compact_vgg_fast"
 
 
+def test_distillation_options_reach_the_config_and_missing_teachers_fail(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("tensorflow")
+    import emotune.training.train as training
+
+    seen = {}
+    monkeypatch.setattr(training, "train", lambda config, resume=None, verbose=2: seen.update(config=config) or Path(config.out))
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    teacher = tmp_path / "teacher.keras"
+    teacher.write_bytes(b"stub")
+    code = main(["train", "--data", str(data), "--teacher", str(teacher), "--teacher", str(teacher), "--teacher-weight", "0.3", "--init-from", str(teacher), "--out", str(tmp_path / "run")])
+    assert code == 0
+    config = seen["config"]
+    assert config.teachers == [str(teacher)] * 2 and config.teacher_weight == pytest.approx(0.3)
+    assert config.init_from == str(teacher)
+    assert main(["train", "--data", str(data), "--teacher", str(tmp_path / "nope.keras")]) != 0
+    assert "nope.keras not found" in capsys.readouterr().err
+
+
 def test_time_budget_cannot_resume(tmp_path, capsys):
     data = write_synthetic_npz(tmp_path / "tiny.npz")
     code = main(["train", "--data", str(data), "--time-budget", "60", "--resume", str(tmp_path / "old")])

@@ -51,6 +51,15 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--resume", metavar="PATH", help="run folder or last.keras to continue from")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
     parser.add_argument(
+        "--teacher",
+        action="append",
+        default=[],
+        metavar="KERAS",
+        help="distil from this trained model (repeat for an ensemble); it must not have seen the tuning rows",
+    )
+    parser.add_argument("--teacher-weight", type=float, default=0.5, help="teachers' share of the targets (default 0.5)")
+    parser.add_argument("--init-from", metavar="KERAS", help="start from this model's weights (same --arch) instead of random ones")
+    parser.add_argument(
         "--time-budget",
         type=float,
         metavar="SECONDS",
@@ -103,7 +112,13 @@ def _train(args: argparse.Namespace) -> int:
         schedule=args.schedule,
         seed=args.seed,
         max_train=args.max_train,
+        teachers=list(args.teacher),
+        teacher_weight=args.teacher_weight,
+        init_from=args.init_from,
     )
+    for path in [*config.teachers, *([config.init_from] if config.init_from else [])]:
+        if not os.path.isfile(path):
+            return fail(f"model {path} not found")
     # A progress bar on a terminal; one line per epoch in logs and pipes.
     verbose = 2 if args.quiet or not sys.stdout.isatty() else 1
     if args.time_budget is not None:

@@ -22,6 +22,7 @@ import keras
 from emotune.training.architectures import INPUT_SHAPE, build
 from emotune.training.augment import RandomFaceAugment
 from emotune.training.checkpoints import TuningAccuracy
+from emotune.training.distill import copy_weights
 from emotune.training.run_setup import TrainConfig, cosine_rate, prepare_run
 from emotune.vision.preprocess import to_model_input
 
@@ -73,6 +74,9 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
     config.extra = {**config.extra, "time_budget_s": budget_s, "backend": keras.backend.backend(), "device": _device_name()}
     run = prepare_run(config)
     network = build(config.arch)
+    if config.init_from:
+        copy_weights(network, config.init_from)
+        run.log(f"starting from the weights of {config.init_from}")
     trainer = with_augmentation(network, config.seed)
     trainer.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),

@@ -38,6 +38,10 @@ class TrainConfig:
     schedule: str = "plateau"
     seed: int = 1234
     max_train: int | None = None  # cap on training rows, for smoke tests
+    # Distillation: .keras teachers whose mean probabilities are mixed into the fit targets.
+    teachers: list[str] = field(default_factory=list)
+    teacher_weight: float = 0.5
+    init_from: str | None = None  # start from this .keras file's weights instead of random ones
     extra: dict = field(default_factory=dict)
 
 
@@ -109,6 +113,12 @@ def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> Prepared
         f"fit {len(fit_split)} tune {len(tune_split)} labels={config.labels} arch={config.arch} "
         f"class weights {np.round(weights, 2).tolist()}"
     )
+    if config.teachers:
+        from emotune.training.distill import mix_targets, teacher_probabilities
+
+        teacher = teacher_probabilities(config.teachers, fit_split.faces)
+        fit_target = mix_targets(fit_target, teacher, config.teacher_weight)
+        log(f"distilling from {len(config.teachers)} teacher(s) at weight {config.teacher_weight}")
     (out / "config.json").write_text(json.dumps(asdict(config), indent=2))
     np.save(out / "tune_index.npy", tune_index)
     return PreparedRun(

@@ -15,6 +15,7 @@ import keras
 
 from emotune.training.architectures import build
 from emotune.training.checkpoints import TuningAccuracy
+from emotune.training.distill import copy_weights
 from emotune.training.pipeline import make_dataset
 from emotune.training.run_setup import (  # noqa: F401 (re-exported)
     SCHEDULES,
@@ -75,6 +76,9 @@ def train(
         )
     else:
         model = build(config.arch)
+        if config.init_from:
+            copy_weights(model, config.init_from)
+            log(f"starting from the weights of {config.init_from}")
         model.compile(
             optimizer=keras.optimizers.Adam(config.learning_rate),
             loss=keras.losses.CategoricalCrossentropy(from_logits=True),
