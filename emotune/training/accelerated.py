@@ -15,15 +15,21 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import keras
 
-from emotune.training.architectures import INPUT_SHAPE, build
+from emotune.training.architectures import INPUT_SHAPE
 from emotune.training.augment import RandomFaceAugment
 from emotune.training.checkpoints import TuningAccuracy
-from emotune.training.distill import copy_weights
-from emotune.training.run_setup import TrainConfig, cosine_rate, prepare_run
+from emotune.training.run_setup import (
+    TrainConfig,
+    build_network,
+    compile_for_training,
+    cosine_rate,
+    prepare_run,
+)
 from emotune.vision.preprocess import to_model_input
 
 
@@ -70,19 +76,15 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
     """Train ``config.arch`` from scratch for ``budget_s`` seconds (at most ``config.epochs``
     epochs); returns the run folder. ``steps_per_execution`` batches several steps into one
     compiled call, which is what keeps a fast device from waiting on Python."""
-    config.schedule = "cosine-time"
-    config.extra = {**config.extra, "time_budget_s": budget_s, "backend": keras.backend.backend(), "device": _device_name()}
+    config = replace(
+        config,
+        schedule="cosine-time",
+        extra={**config.extra, "time_budget_s": budget_s, "backend": keras.backend.backend(), "device": _device_name()},
+    )
     run = prepare_run(config)
-    network = build(config.arch)
-    if config.init_from:
-        copy_weights(network, config.init_from)
-        run.log(f"starting from the weights of {config.init_from}")
-    trainer = with_augmentation(network, config.seed)
-    trainer.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
-        steps_per_execution=steps_per_execution,
+    network = build_network(config, run.log)
+    trainer = compile_for_training(
+        with_augmentation(network, config.seed), config.learning_rate, steps_per_execution=steps_per_execution
     )
     run.log(f"backend {keras.backend.backend()}, time budget {budget_s:.0f}s, at most {config.epochs} epochs")
     scorer = TuningAccuracy(run.tune.faces, run.tune, run.out, -1.0, run.log, network=network)
@@ -98,11 +100,7 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
         verbose=verbose,
     )
     # The bare network is what ships; give last.keras a fresh optimizer so --resume can load it.
-    network.compile(
-        optimizer=keras.optimizers.Adam(cosine_rate(1.0, config.learning_rate)),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
-    )
+    compile_for_training(network, cosine_rate(1.0, config.learning_rate))
     network.optimizer.build(network.trainable_variables)  # zero moments, so loading matches exactly
     network.save(run.out / "last.keras")
     summary = {"best_tune_score": scorer.best, "seconds": round(budget.clock() - budget.started, 1)}

@@ -16,6 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from emotune.emotions import NUM_CLASSES
 from emotune.vision.preprocess import to_model_input
 
 
@@ -24,7 +25,7 @@ def teacher_probabilities(teachers: Sequence[str | Path], faces: np.ndarray, bat
     if not teachers:
         raise ValueError("no teacher models given")
     x = to_model_input(faces)
-    total = np.zeros((len(x), 7), dtype=np.float64)
+    total = np.zeros((len(x), NUM_CLASSES), dtype=np.float64)
     for path in teachers:
         if not Path(path).is_file():
             raise FileNotFoundError(f"teacher model {path} not found")

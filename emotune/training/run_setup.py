@@ -14,6 +14,8 @@ import keras
 import numpy as np
 
 from emotune.training import data as fer
+from emotune.training.architectures import build
+from emotune.training.distill import copy_weights, mix_targets, teacher_probabilities
 
 SCHEDULES = ("plateau", "cosine")
 
@@ -86,6 +88,27 @@ def cosine_learning_rate(epoch: int, config: TrainConfig) -> float:
     return cosine_rate(epoch / max(config.epochs - 1, 1), config.learning_rate)
 
 
+def compile_for_training(model: keras.Model, learning_rate: float, **options) -> keras.Model:
+    """Adam on cross-entropy against (soft) targets from logits, with accuracy: the one training
+    setup every trainer uses. ``options`` go to ``compile`` (e.g. ``steps_per_execution``)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
+        **options,
+    )
+    return model
+
+
+def build_network(config: TrainConfig, log: Callable[[str], None]) -> keras.Model:
+    """A fresh ``config.arch`` network, starting from ``config.init_from``'s weights when given."""
+    network = build(config.arch)
+    if config.init_from:
+        copy_weights(network, config.init_from)
+        log(f"starting from the weights of {config.init_from}")
+    return network
+
+
 def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> PreparedRun:
     """Open the run folder's log, seed everything, split and weight the data, and record
     ``config.json`` and ``tune_index.npy``."""
@@ -114,8 +137,6 @@ def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> Prepared
         f"class weights {np.round(weights, 2).tolist()}"
     )
     if config.teachers:
-        from emotune.training.distill import mix_targets, teacher_probabilities
-
         teacher = teacher_probabilities(config.teachers, fit_split.faces)
         fit_target = mix_targets(fit_target, teacher, config.teacher_weight)
         log(f"distilling from {len(config.teachers)} teacher(s) at weight {config.teacher_weight}")

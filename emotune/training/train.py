@@ -13,16 +13,15 @@ from pathlib import Path
 
 import keras
 
-from emotune.training.architectures import build
 from emotune.training.checkpoints import TuningAccuracy
-from emotune.training.distill import copy_weights
 from emotune.training.pipeline import make_dataset
-from emotune.training.run_setup import (  # noqa: F401 (re-exported)
+from emotune.training.run_setup import (
     SCHEDULES,
     TrainConfig,
+    build_network,
+    compile_for_training,
     cosine_learning_rate,
     prepare_run,
-    tuning_rows,
 )
 
 
@@ -75,15 +74,7 @@ def train(
             f"learning rate {float(model.optimizer.learning_rate):.2e}"
         )
     else:
-        model = build(config.arch)
-        if config.init_from:
-            copy_weights(model, config.init_from)
-            log(f"starting from the weights of {config.init_from}")
-        model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate),
-            loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-            metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
-        )
+        model = compile_for_training(build_network(config, log), config.learning_rate)
     train_ds = make_dataset(
         run.fit.faces,
         run.fit_target,
