@@ -121,3 +121,14 @@ def test_evaluate_latency_only_reports_load_and_predict_times(tmp_path, capsys):
     assert result["predict_batch1_wall_ms"] > 0
     assert result["tensorflow_imported"] is False
     assert set(result["batch4_ms"]) == {"one_call", "loop"}
+
+
+def test_teacher_views_need_a_teacher_and_the_cpu_trainer(tmp_path, capsys):
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    teacher = tmp_path / "teacher.keras"
+    teacher.write_bytes(b"stub")
+    assert main(["train", "--data", str(data), "--teacher-views", "4"]) != 0
+    assert "needs at least one --teacher" in capsys.readouterr().err
+    code = main(["train", "--data", str(data), "--teacher", str(teacher), "--teacher-views", "4", "--time-budget", "60"])
+    assert code != 0
+    assert "CPU trainer only" in capsys.readouterr().err

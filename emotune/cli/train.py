@@ -58,6 +58,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="distil from this trained model (repeat for an ensemble); it must not have seen the tuning rows",
     )
     parser.add_argument("--teacher-weight", type=float, default=0.5, help="teachers' share of the targets (default 0.5)")
+    parser.add_argument(
+        "--teacher-views",
+        type=int,
+        default=0,
+        metavar="N",
+        help="teachers score N fixed augmented views of each face, and training draws one per epoch "
+        "(CPU trainer; default 0: teachers score the plain faces)",
+    )
     parser.add_argument("--init-from", metavar="KERAS", help="start from this model's weights (same --arch) instead of random ones")
     parser.add_argument(
         "--time-budget",
@@ -114,14 +122,21 @@ def _train(args: argparse.Namespace) -> int:
         max_train=args.max_train,
         teachers=list(args.teacher),
         teacher_weight=args.teacher_weight,
+        teacher_views=args.teacher_views,
         init_from=args.init_from,
     )
     for path in [*config.teachers, *([config.init_from] if config.init_from else [])]:
         if not os.path.isfile(path):
             return fail(f"model {path} not found")
+    if args.teacher_views < 0:
+        return fail("--teacher-views must be 0 or more")
+    if args.teacher_views and not config.teachers:
+        return fail("--teacher-views needs at least one --teacher")
     # A progress bar on a terminal; one line per epoch in logs and pipes.
     verbose = 2 if args.quiet or not sys.stdout.isatty() else 1
     if args.time_budget is not None:
+        if args.teacher_views:
+            return fail("--teacher-views works with the CPU trainer only, not with --time-budget")
         if args.resume:
             return fail("--time-budget starts a run from scratch; it cannot be combined with --resume")
         from emotune.training.accelerated import train_time_boxed

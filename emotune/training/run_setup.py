@@ -43,6 +43,9 @@ class TrainConfig:
     # Distillation: .keras teachers whose mean probabilities are mixed into the fit targets.
     teachers: list[str] = field(default_factory=list)
     teacher_weight: float = 0.5
+    # > 0: the teachers score this many augmented views of each face instead of the plain faces
+    # (view_distill.py); the CPU trainer then feeds those views instead of augmenting on the fly.
+    teacher_views: int = 0
     init_from: str | None = None  # start from this .keras file's weights instead of random ones
     extra: dict = field(default_factory=dict)
 
@@ -136,7 +139,7 @@ def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> Prepared
         f"fit {len(fit_split)} tune {len(tune_split)} labels={config.labels} arch={config.arch} "
         f"class weights {np.round(weights, 2).tolist()}"
     )
-    if config.teachers:
+    if config.teachers and not config.teacher_views:
         teacher = teacher_probabilities(config.teachers, fit_split.faces)
         fit_target = mix_targets(fit_target, teacher, config.teacher_weight)
         log(f"distilling from {len(config.teachers)} teacher(s) at weight {config.teacher_weight}")

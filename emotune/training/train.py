@@ -17,12 +17,14 @@ from emotune.training.checkpoints import TuningAccuracy
 from emotune.training.pipeline import make_dataset
 from emotune.training.run_setup import (
     SCHEDULES,
+    PreparedRun,
     TrainConfig,
     build_network,
     compile_for_training,
     cosine_learning_rate,
     prepare_run,
 )
+from emotune.training.view_distill import ViewBatches, augmented_views, cached_view_targets
 
 
 def learning_rate_schedule(config: TrainConfig) -> keras.callbacks.Callback:
@@ -40,6 +42,29 @@ def learning_rate_schedule(config: TrainConfig) -> keras.callbacks.Callback:
             monitor="val_loss", factor=0.5, patience=4, min_lr=1e-5, verbose=0
         )
     raise ValueError(f"unknown schedule {config.schedule!r}; choose from {SCHEDULES}")
+
+
+def training_batches(config: TrainConfig, run: PreparedRun):
+    """Augmented-on-the-fly batches, or with ``teacher_views`` the stored views the teachers
+    scored (see :mod:`emotune.training.view_distill`)."""
+    if not config.teacher_views:
+        return make_dataset(
+            run.fit.faces,
+            run.fit_target,
+            run.sample_weight,
+            config.batch_size,
+            training=True,
+            seed=config.seed,
+        )
+    if not config.teachers:
+        raise ValueError("teacher views need at least one teacher")
+    views = augmented_views(run.fit.faces, config.teacher_views, seed=config.seed)
+    run.log(f"scoring {views.shape[0] * views.shape[1]:,} augmented views with {len(config.teachers)} teacher(s)")
+    targets = cached_view_targets(
+        views, run.fit_target, config.teachers, config.teacher_weight, run.out / "view_targets.npy", run.log
+    )
+    run.log(f"distilling on {config.teacher_views} views per face at teacher weight {config.teacher_weight}")
+    return ViewBatches(views, targets, run.sample_weight, config.batch_size, seed=config.seed)
 
 
 def train(
@@ -75,14 +100,7 @@ def train(
         )
     else:
         model = compile_for_training(build_network(config, log), config.learning_rate)
-    train_ds = make_dataset(
-        run.fit.faces,
-        run.fit_target,
-        run.sample_weight,
-        config.batch_size,
-        training=True,
-        seed=config.seed,
-    )
+    train_ds = training_batches(config, run)
     tune_ds = make_dataset(run.tune.faces, run.tune_target, batch_size=256)
     callbacks = [
         TuningAccuracy(run.tune.faces, run.tune, out, best, log),
