@@ -115,3 +115,22 @@ def test_data_pack_refuses_pixels_that_do_not_match_their_digest(tmp_path):
     np.savez(tmp_path / "tampered.npz", **arrays)
     with pytest.raises(ValueError, match="did not decode"):
         unpack(tmp_path / "tampered.npz", tmp_path / "restored.npz")
+
+
+@pytest.mark.slow
+def test_time_boxed_run_distils_in_the_step_and_ships_only_the_student(tmp_path):
+    teacher = build("compact_vgg_lite")
+    teacher.save(tmp_path / "teacher.keras")
+    data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
+    out = tmp_path / "run"
+    config = TrainConfig(
+        data=str(data), out=str(out), arch="compact_vgg_lite", epochs=1, batch_size=32, max_train=64,
+        teachers=[str(tmp_path / "teacher.keras")], teacher_weight=0.6,
+    )
+    train_time_boxed(config, budget_s=3600.0, steps_per_execution=1, verbose=0)
+    log = (out / "train.log").read_text()
+    assert "in the step, weight 0.6" in log and "epoch 1:" in log
+    assert "distilling from 1 teacher(s) at weight" not in log  # not also mixed on the plain faces
+    best = keras.models.load_model(out / "best.keras")
+    assert best.output_shape == (None, 7)
+    assert not any(layer.name.startswith("teacher") for layer in best.layers)

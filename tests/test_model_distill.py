@@ -79,3 +79,46 @@ def test_copy_weights_starts_from_another_model_and_refuses_other_architectures(
         np.testing.assert_array_equal(mine, theirs)
     with pytest.raises(ValueError, match="do not fit"):
         copy_weights(build("compact_vgg_sep"), path)
+
+
+def test_mixed_loss_blends_labels_with_the_teachers_columns():
+    from emotune.training.distill import TeacherMixedCrossEntropy
+
+    student = np.log(np.full((2, 7), 1 / 7, np.float32))
+    teacher = np.log(np.eye(7, dtype=np.float32)[[6, 6]] * 0.94 + 0.01)
+    y_true = np.eye(7, dtype=np.float32)[[0, 1]]
+    y_pred = np.concatenate([student, teacher], axis=1)
+    plain = keras.losses.CategoricalCrossentropy(from_logits=True)(y_true, student)
+    np.testing.assert_allclose(float(TeacherMixedCrossEntropy(0.0)(y_true, y_pred)), float(plain), rtol=1e-5)
+    # A uniform student is equally far from any one-hot-ish target, so only a shifted student shows
+    # which target the loss uses: leaning towards the teacher's class lowers it only when w > 0.
+    leaning = y_pred.copy()
+    leaning[:, 6] += 2.0
+    assert float(TeacherMixedCrossEntropy(0.8)(y_true, leaning)) < float(TeacherMixedCrossEntropy(0.8)(y_true, y_pred))
+    assert float(TeacherMixedCrossEntropy(0.0)(y_true, leaning)) > float(TeacherMixedCrossEntropy(0.0)(y_true, y_pred))
+    with pytest.raises(ValueError, match="0..1"):
+        TeacherMixedCrossEntropy(-0.1)
+
+
+def test_teachers_in_the_step_score_the_student_s_view_and_stay_frozen(tmp_path):
+    from emotune.training.distill import load_teachers, with_teachers
+    from emotune.training.run_setup import compile_for_training
+
+    happy, sad = _biased_teacher(tmp_path, 3, "happy"), _biased_teacher(tmp_path, 5, "sad")
+    teachers = load_teachers([happy, sad])
+    student = build("compact_vgg_lite")
+    trainer = with_teachers(student, teachers, keras.layers.Identity())
+    faces = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype(np.float32)
+    out = np.asarray(trainer(faces, training=False))
+    assert out.shape == (4, 14)
+    np.testing.assert_allclose(out[:, :7], np.asarray(student(faces, training=False)), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(np.exp(out[:, 7:])[:, [3, 5]], 0.5, atol=1e-3)  # mean of the two teachers
+    frozen = [w.copy() for t in teachers for w in t.get_weights()]
+    before = [w.copy() for w in student.get_weights()]
+    compile_for_training(trainer, 1e-2, teacher_weight=0.5)
+    trainer.fit(faces, np.eye(7, dtype=np.float32)[[0, 1, 2, 4]], epochs=1, batch_size=4, verbose=0)
+    for old, new in zip(frozen, [w for t in teachers for w in t.get_weights()], strict=True):
+        np.testing.assert_array_equal(old, new)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, student.get_weights(), strict=True))
+    with pytest.raises(FileNotFoundError, match="gone.keras"):
+        load_teachers([str(tmp_path / "gone.keras")])

@@ -23,6 +23,7 @@ import keras
 from emotune.training.architectures import INPUT_SHAPE
 from emotune.training.augment import RandomFaceAugment
 from emotune.training.checkpoints import TuningAccuracy
+from emotune.training.distill import load_teachers, with_teachers
 from emotune.training.run_setup import (
     TrainConfig,
     build_network,
@@ -81,11 +82,19 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
         schedule="cosine-time",
         extra={**config.extra, "time_budget_s": budget_s, "backend": keras.backend.backend(), "device": _device_name()},
     )
-    run = prepare_run(config)
+    run = prepare_run(config, teachers_in_step=True)
     network = build_network(config, run.log)
-    trainer = compile_for_training(
-        with_augmentation(network, config.seed), config.learning_rate, steps_per_execution=steps_per_execution
-    )
+    if config.teachers:
+        # The teachers score each augmented batch inside the step: a fresh view every time.
+        trainer = with_teachers(network, load_teachers(config.teachers), RandomFaceAugment(seed=config.seed))
+        trainer = compile_for_training(
+            trainer, config.learning_rate, config.teacher_weight, steps_per_execution=steps_per_execution
+        )
+        run.log(f"distilling from {len(config.teachers)} teacher(s) in the step, weight {config.teacher_weight}")
+    else:
+        trainer = compile_for_training(
+            with_augmentation(network, config.seed), config.learning_rate, steps_per_execution=steps_per_execution
+        )
     run.log(f"backend {keras.backend.backend()}, time budget {budget_s:.0f}s, at most {config.epochs} epochs")
     scorer = TuningAccuracy(run.tune.faces, run.tune, run.out, -1.0, run.log, network=network)
     budget = TimeBudget(budget_s, config.learning_rate)

@@ -15,7 +15,13 @@ import numpy as np
 
 from emotune.training import data as fer
 from emotune.training.architectures import build
-from emotune.training.distill import copy_weights, mix_targets, teacher_probabilities
+from emotune.training.distill import (
+    TeacherMixedCrossEntropy,
+    copy_weights,
+    mix_targets,
+    student_accuracy,
+    teacher_probabilities,
+)
 
 SCHEDULES = ("plateau", "cosine")
 
@@ -91,15 +97,20 @@ def cosine_learning_rate(epoch: int, config: TrainConfig) -> float:
     return cosine_rate(epoch / max(config.epochs - 1, 1), config.learning_rate)
 
 
-def compile_for_training(model: keras.Model, learning_rate: float, **options) -> keras.Model:
+def compile_for_training(
+    model: keras.Model, learning_rate: float, teacher_weight: float | None = None, **options
+) -> keras.Model:
     """Adam on cross-entropy against (soft) targets from logits, with accuracy: the one training
-    setup every trainer uses. ``options`` go to ``compile`` (e.g. ``steps_per_execution``)."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-        metrics=[keras.metrics.CategoricalAccuracy(name="acc")],
-        **options,
-    )
+    setup every trainer uses. With ``teacher_weight``, ``model`` is a :func:`with_teachers`
+    model and the targets are mixed with its teachers' output in the step. ``options`` go to
+    ``compile`` (e.g. ``steps_per_execution``)."""
+    if teacher_weight is None:
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True)
+        accuracy = keras.metrics.CategoricalAccuracy(name="acc")
+    else:
+        loss = TeacherMixedCrossEntropy(teacher_weight)
+        accuracy = keras.metrics.MeanMetricWrapper(student_accuracy, name="acc")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[accuracy], **options)
     return model
 
 
@@ -112,9 +123,13 @@ def build_network(config: TrainConfig, log: Callable[[str], None]) -> keras.Mode
     return network
 
 
-def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> PreparedRun:
+def prepare_run(
+    config: TrainConfig, resume_dir: Path | None = None, teachers_in_step: bool = False
+) -> PreparedRun:
     """Open the run folder's log, seed everything, split and weight the data, and record
-    ``config.json`` and ``tune_index.npy``."""
+    ``config.json`` and ``tune_index.npy``. ``config.teachers`` are mixed into the fit targets
+    here unless they score augmented views (``teacher_views``) or run inside the training step
+    (``teachers_in_step``)."""
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     log_file = (out / "train.log").open("a", encoding="utf-8")
@@ -139,7 +154,7 @@ def prepare_run(config: TrainConfig, resume_dir: Path | None = None) -> Prepared
         f"fit {len(fit_split)} tune {len(tune_split)} labels={config.labels} arch={config.arch} "
         f"class weights {np.round(weights, 2).tolist()}"
     )
-    if config.teachers and not config.teacher_views:
+    if config.teachers and not config.teacher_views and not teachers_in_step:
         teacher = teacher_probabilities(config.teachers, fit_split.faces)
         fit_target = mix_targets(fit_target, teacher, config.teacher_weight)
         log(f"distilling from {len(config.teachers)} teacher(s) at weight {config.teacher_weight}")
