@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from model_support import export_tiny_model, write_synthetic_npz
 
-from emotune.training.evaluate import auc, classification_metrics, roc_curve
+from emotune.training.evaluate import auc, classification_metrics, roc_curve, wilson_interval
 
 
 def test_metrics_on_a_hand_checked_example():
@@ -28,6 +28,18 @@ def test_metrics_on_a_hand_checked_example():
     assert m["balanced_accuracy"] == pytest.approx((0.5 + 1 + 2 / 3 + 1) / 4)
     assert m["per_class"]["fear"]["support"] == 0
     assert "auc" not in m["per_class"]["fear"]  # no positives: AUC undefined
+
+
+def test_accuracy_comes_with_a_wilson_interval():
+    # Textbook values: 50 of 100 gives 0.404-0.596; 0 of 10 gives 0-0.278.
+    np.testing.assert_allclose(wilson_interval(50, 100), (0.4038, 0.5962), atol=1e-4)
+    np.testing.assert_allclose(wilson_interval(0, 10), (0.0, 0.2775), atol=1e-4)
+    narrow, wide = wilson_interval(650, 1000), wilson_interval(65, 100)
+    assert wide[0] < narrow[0] < 0.65 < narrow[1] < wide[1]
+    assert all(np.isnan(wilson_interval(0, 0)))
+    labels = np.array([0, 1, 2, 3])
+    m = classification_metrics(np.eye(7)[[0, 1, 2, 4]], labels)
+    assert m["accuracy_ci95"] == pytest.approx(list(wilson_interval(3, 4)))
 
 
 def test_roc_auc_is_one_for_perfect_and_half_for_constant_scores():
@@ -53,6 +65,8 @@ def test_evaluate_cli_json_and_plots(tmp_path, capsys):
     assert report["n"] == 40  # 42 rows minus the 2 not-a-face rows
     assert 0.0 <= report["accuracy"] <= 1.0
     assert "accuracy_ferplus" in report
+    low, high = report["fer2013"]["accuracy_ci95"]
+    assert low <= report["accuracy"] <= high and high - low > 0.1  # 40 faces: a wide interval
     assert report["temperature"] == pytest.approx(1.5)
     assert len(report["fer2013"]["confusion"]) == 7
     assert np.array(report["fer2013"]["confusion"]).sum() == 40
@@ -72,6 +86,7 @@ def test_evaluate_cli_tune_split_and_table(tmp_path, capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "FER2013 labels" in text and "FER+ strict majority" in text
+    assert "95% CI" in text
     assert "surprise" in text
 
 

@@ -44,6 +44,21 @@ def auc(fpr: np.ndarray, tpr: np.ndarray) -> float:
     return float(np.trapezoid(tpr, fpr)) if hasattr(np, "trapezoid") else float(np.trapz(tpr, fpr))
 
 
+def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval (95% by default) for an accuracy of ``correct`` out of ``total``.
+
+    Reported next to every accuracy because the splits here are small: on the 2,629-face tuning
+    split a 65% accuracy is only known to about +-1.8 points, so smaller differences between two
+    models can be chance."""
+    if total <= 0:
+        return float("nan"), float("nan")
+    share = correct / total
+    denominator = 1.0 + z * z / total
+    centre = (share + z * z / (2 * total)) / denominator
+    half = z * np.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / denominator
+    return float(max(centre - half, 0.0)), float(min(centre + half, 1.0))
+
+
 def classification_metrics(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> dict:
     """Accuracy, balanced accuracy, macro F1, confusion matrix, per-class rates, AUC and ECE.
 
@@ -93,6 +108,7 @@ def classification_metrics(probabilities: np.ndarray, labels: np.ndarray, bins: 
     return {
         "n": int(len(labels)),
         "accuracy": float((predicted == labels).mean()) if len(labels) else float("nan"),
+        "accuracy_ci95": list(wilson_interval(int((predicted == labels).sum()), len(labels))),
         "balanced_accuracy": float(np.mean(recalls)) if recalls else float("nan"),
         "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
         "macro_auc": float(np.mean(list(aucs.values()))) if aucs else float("nan"),
@@ -208,7 +224,8 @@ def format_report(report: dict) -> str:
         m = report[name]
         lines += [
             "",
-            f"{title}: n={m['n']}  accuracy {m['accuracy']:.4f}  balanced {m['balanced_accuracy']:.4f}  "
+            f"{title}: n={m['n']}  accuracy {m['accuracy']:.4f} "
+            f"(95% CI {m['accuracy_ci95'][0]:.3f}-{m['accuracy_ci95'][1]:.3f})  balanced {m['balanced_accuracy']:.4f}  "
             f"macro-F1 {m['macro_f1']:.4f}  macro-AUC {m['macro_auc']:.4f}  ECE {m['ece']:.4f}",
             f"  {'class':<9}{'n':>6}{'prec':>7}{'recall':>7}{'F1':>7}{'AUC':>7}{'TPR':>7}{'TNR':>7}{'FPR':>7}{'FNR':>7}",
         ]
@@ -234,4 +251,5 @@ __all__ = [
     "label_sets",
     "predict_probabilities",
     "roc_curve",
+    "wilson_interval",
 ]
