@@ -47,3 +47,26 @@ def test_shipped_metadata_and_size():
 def test_shipped_probabilities_sum_to_one(classifier):
     faces = np.random.default_rng(0).integers(0, 256, size=(3, 48, 48)).astype(np.uint8)
     np.testing.assert_allclose(classifier.predict(faces).sum(axis=1), 1.0, atol=1e-5)
+
+
+CHECKPOINT = DEFAULT_MODEL.parent / "checkpoint"
+
+
+@pytest.mark.skipif(not (CHECKPOINT / "last.keras").is_file(), reason="no committed checkpoint")
+def test_committed_checkpoint_and_teachers_load_and_can_teach():
+    """The resumable checkpoint and the teachers its README documents must load and score faces."""
+    pytest.importorskip("tensorflow")
+    import keras
+
+    from emotune.training.distill import teacher_probabilities
+
+    resumable = keras.models.load_model(CHECKPOINT / "last.keras")
+    assert resumable.optimizer is not None and resumable.output_shape == (None, 7)
+    teachers = sorted((CHECKPOINT / "teachers").glob("*.keras"))
+    assert len(teachers) >= 2
+    faces = np.random.default_rng(1).integers(0, 256, size=(4, 48, 48)).astype(np.uint8)
+    probabilities = teacher_probabilities(teachers, faces)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert (CHECKPOINT / "tune_index.npy").is_file()  # a resumed run keeps its tuning rows
+    for teacher in teachers:
+        assert teacher.name.removesuffix(".keras") in (CHECKPOINT / "README.md").read_text()
