@@ -2,6 +2,7 @@
 
     emotune evaluate --model models/emotion.tflite --data fer2013_trainval.npz --split tune
     emotune evaluate --model runs/x/best.keras --data ... --split val --out reports/val --json
+    emotune evaluate --model models/emotion.keras --compare runs/x/best.keras --data ... --split tune
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'")
     parser.add_argument("--seed", type=int, default=None, help="recompute 'tune' with this seed when no run folder is known")
+    parser.add_argument(
+        "--compare",
+        metavar="MODEL",
+        help="compare --model (A) with this model (B) on the same faces: both accuracies and an exact "
+        "McNemar test of the difference",
+    )
     parser.add_argument(
         "--latency",
         action="store_true",
@@ -80,6 +87,24 @@ def _finite(value):
     return value
 
 
+def _compare(model: str, args: argparse.Namespace) -> int:
+    """``--compare``: the paired comparison instead of the full report."""
+    from emotune.training.compare import compare_models, format_comparison
+    from emotune.vision.classifier import ModelLoadError
+
+    if not os.path.isfile(args.compare):
+        return fail(f"model file {args.compare} not found")
+    try:
+        result = compare_models(model, args.compare, args.data, args.split, run_dir=args.run_dir, seed=args.seed)
+    except (KeyError, ValueError, ModelLoadError) as error:
+        return fail(str(error))
+    if args.json:
+        print_json(_finite(result))
+    else:
+        print(format_comparison(result))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print a table or JSON."""
     from emotune.paths import DEFAULT_MODEL
@@ -104,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
     from emotune.training.evaluate import evaluate_model, format_report
     from emotune.vision.classifier import ModelLoadError
 
+    if args.compare:
+        return _compare(model, args)
     try:
         report = evaluate_model(model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed)
     except (KeyError, ValueError, ModelLoadError) as error:
