@@ -126,11 +126,11 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.data):
         return fail(f"data file {args.data} not found")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.compare:
+        return _compare(model, args)
     from emotune.training.evaluate import evaluate_model, format_report
     from emotune.vision.classifier import ModelLoadError
 
-    if args.compare:
-        return _compare(model, args)
     try:
         report = evaluate_model(model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed)
     except (KeyError, ValueError, ModelLoadError) as error:

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 
         dummy_audio = args.dummy_audio
         output = find_sound_output()
-        if output.available is False and not dummy_audio:
+        if output.missing and not dummy_audio:
             # VLC would retry the missing device for every buffer and flood stderr.
             _say(f"note: no sound device found ({output.detail}); playing silently in real time", args.json)
             dummy_audio = True

@@ -13,10 +13,10 @@ def check_sound_output() -> CheckResult:
     return CheckResult(
         "sound",
         "Sound output",
-        output.available is not False,
+        not output.missing,
         output.detail,
         hint=""
-        if output.available is not False
+        if not output.missing
         else "EmoTune will play silently. Connect speakers or headphones, or start PulseAudio/PipeWire.",
         essential=False,
     )

@@ -22,24 +22,19 @@ import numpy as np
 from keras import ops
 
 from emotune.emotions import NUM_CLASSES
+from emotune.training.calibrate import softmax
 from emotune.vision.preprocess import to_model_input
 
 
 def teacher_probabilities(teachers: Sequence[str | Path], faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Mean softmax (N, 7) of the ``.keras`` teachers (which output logits) on uint8 ``faces``."""
-    if not teachers:
-        raise ValueError("no teacher models given")
     x = to_model_input(faces)
     total = np.zeros((len(x), NUM_CLASSES), dtype=np.float64)
-    for path in teachers:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"teacher model {path} not found")
-        model = keras.models.load_model(path, compile=False)
+    for path, model in zip(teachers, load_teachers(teachers), strict=True):
         logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
         if logits.shape != total.shape:
             raise ValueError(f"teacher {path} gives outputs of shape {logits.shape}, expected {total.shape}")
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        total += shifted / shifted.sum(axis=1, keepdims=True)
+        total += softmax(logits)
     return (total / len(teachers)).astype(np.float32)
 
 

@@ -104,11 +104,12 @@ def classification_metrics(probabilities: np.ndarray, labels: np.ndarray, bins: 
             recalls.append(recall)
             f1s.append(f1)
     rel = calibrate.reliability(probabilities, labels, bins)
+    correct = predicted == labels
     clipped = np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, 1.0)
     return {
         "n": int(len(labels)),
-        "accuracy": float((predicted == labels).mean()) if len(labels) else float("nan"),
-        "accuracy_ci95": list(wilson_interval(int((predicted == labels).sum()), len(labels))),
+        "accuracy": float(correct.mean()) if len(labels) else float("nan"),
+        "accuracy_ci95": list(wilson_interval(int(correct.sum()), len(labels))),
         "balanced_accuracy": float(np.mean(recalls)) if recalls else float("nan"),
         "macro_f1": float(np.mean(f1s)) if f1s else float("nan"),
         "macro_auc": float(np.mean(list(aucs.values()))) if aucs else float("nan"),

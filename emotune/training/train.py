@@ -59,7 +59,6 @@ def training_batches(config: TrainConfig, run: PreparedRun):
     if not config.teachers:
         raise ValueError("teacher views need at least one teacher")
     views = augmented_views(run.fit.faces, config.teacher_views, seed=config.seed)
-    run.log(f"scoring {views.shape[0] * views.shape[1]:,} augmented views with {len(config.teachers)} teacher(s)")
     targets = cached_view_targets(
         views, run.fit_target, config.teachers, config.teacher_weight, run.out / "view_targets.npy", run.log
     )

@@ -72,6 +72,7 @@ def cached_view_targets(
         if stored.shape == (*views.shape[:2], label_target.shape[1]):
             log(f"teacher targets from {cache}")
             return stored
+    log(f"scoring {views.shape[0] * views.shape[1]:,} augmented views with {len(teachers)} teacher(s)")
     targets = view_targets(views, label_target, teachers, teacher_weight)
     np.save(cache, targets)
     key.write_text(wanted)

@@ -88,8 +88,8 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
             output = find_sound_output()
             # With nowhere to send sound, VLC's ALSA output floods stderr; its dummy output
             # keeps the same real-time playback without that.
-            backend = create_backend("vlc", dummy_audio=output.available is False)
-            if output.available is False:
+            backend = create_backend("vlc", dummy_audio=output.missing)
+            if output.missing:
                 note = NO_SOUND_DEVICE_NOTE.format(detail=output.detail)
         except Exception as error:  # missing libvlc, broken plugins: play silently instead
             log.warning("falling back to the null player: %s", error)

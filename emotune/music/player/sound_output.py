@@ -27,6 +27,11 @@ class SoundOutput:
     available: bool | None
     detail: str
 
+    @property
+    def missing(self) -> bool:
+        """True only when the check ran and found nowhere for sound to go."""
+        return self.available is False
+
 
 def _sound_servers(env: Mapping[str, str]) -> list[Path]:
     """PulseAudio/PipeWire sockets a user session or a system-wide daemon would listen on."""
