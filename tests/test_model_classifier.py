@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,13 @@ from model_support import export_tiny_model
 
 from emotune.emotions import Emotion
 from emotune.vision import preprocess as shared_preprocess
-from emotune.vision.classifier import EmotionClassifier, ModelLoadError, preprocess, softmax
+from emotune.vision.classifier import (
+    EmotionClassifier,
+    ModelLoadError,
+    default_num_threads,
+    preprocess,
+    softmax,
+)
 
 pytest.importorskip("tensorflow")  # building the fixture model needs the train extra
 
@@ -53,6 +60,28 @@ def test_single_face_and_batch_agree(classifier):
     batch = classifier.predict(faces)
     singles = np.concatenate([classifier.predict(face) for face in faces])  # (48, 48) each
     np.testing.assert_allclose(batch, singles, atol=1e-5)
+
+
+def test_one_and_two_threads_give_the_same_probabilities(model_dir):
+    faces = _faces(4, seed=2)
+    one = EmotionClassifier.load(model_dir / "emotion.tflite", num_threads=1).predict(faces)
+    two = EmotionClassifier.load(model_dir / "emotion.tflite", num_threads=2).predict(faces)
+    np.testing.assert_allclose(one, two, atol=1e-5)
+    with pytest.raises(ValueError, match="num_threads"):
+        EmotionClassifier.load(model_dir / "emotion.tflite", num_threads=0)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_default_thread_count_follows_the_cores_this_process_may_use():
+    cores = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(cores)})
+        assert default_num_threads() == 1
+        if len(cores) >= 2:
+            os.sched_setaffinity(0, set(sorted(cores)[:2]))
+            assert default_num_threads() == 2
+    finally:
+        os.sched_setaffinity(0, cores)
 
 
 def test_empty_batch_gives_empty_result(classifier):

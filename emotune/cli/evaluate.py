@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--latency",
         action="store_true",
-        help="also time load and predict (1 thread, batch 1 and 4) of a .tflite; without --data, only that",
+        help="also time load and predict (the app's thread count, batch 1 and 4) of a .tflite; without --data, only that",
     )
     return parser
 
@@ -51,7 +51,7 @@ def _latency(model: str) -> dict:
     import numpy as np
 
     from emotune.vision import latency
-    from emotune.vision.classifier import EmotionClassifier
+    from emotune.vision.classifier import EmotionClassifier, default_num_threads
 
     faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48)).astype(np.uint8)
     classifier = EmotionClassifier.load(model)
@@ -59,6 +59,7 @@ def _latency(model: str) -> dict:
     single = latency.interleaved_timings({"batch1": lambda: classifier.predict(faces[next(counter) % 64])}, rounds=1000)
     return {
         **latency.machine_load(),
+        "num_threads": default_num_threads(),
         "predict_batch1_wall_ms": single["batch1"]["wall_ms"],
         "predict_batch1_cpu_ms": single["batch1"]["cpu_ms"],
         "batch4_ms": latency.batch_strategy_ms(model, faces),
@@ -69,7 +70,7 @@ def _latency(model: str) -> dict:
 def _print_latency(result: dict) -> None:
     print(
         f"latency ({result['cpu_count']} cores, load average {result['load_average_1min'] or float('nan'):.1f}): "
-        f"predict 1 face {result['predict_batch1_wall_ms']:.3f} ms median wall ({result['predict_batch1_cpu_ms']:.3f} ms CPU); "
+        f"{result['num_threads']} thread(s): predict 1 face {result['predict_batch1_wall_ms']:.3f} ms median wall ({result['predict_batch1_cpu_ms']:.3f} ms CPU); "
         f"4 faces {result['batch4_ms']['one_call']:.3f} ms in one call, {result['batch4_ms']['loop']:.3f} ms looped; "
         f"load {result['load_s'] * 1000:.0f} ms ({result['import_and_load_s'] * 1000:.0f} ms with imports), "
         f"backend {result['backend']}, TensorFlow imported: {result['tensorflow_imported']}"

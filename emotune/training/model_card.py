@@ -75,6 +75,7 @@ def model_summary(metrics: dict) -> dict:
         "val_accuracy": val.get("accuracy"),
         "val_accuracy_ferplus": val.get("accuracy_ferplus"),
         "predict_ms_median_batch1": metrics.get("latency", {}).get("predict_ms_median_batch1"),
+        "num_threads": metrics.get("latency", {}).get("num_threads", 1),
         "size_bytes": metrics.get("size_bytes"),
     }
 
@@ -95,6 +96,12 @@ def _stopping(config: dict) -> str:
     if config.get("schedule") == "cosine-time":
         return "no early stopping (the time budget ends the run)"
     return f"early stopping (patience {config.get('patience', 'n/a')})"
+
+
+def _threads(latency: dict) -> str:
+    """How many interpreter threads the latency figures used (older metrics, without the key, used one)."""
+    count = int(latency.get("num_threads", 1))
+    return f"{count} thread{'s' if count != 1 else ''}"
 
 
 def _verdict(value: float | None, bar: float, higher_is_better: bool = True) -> str:
@@ -123,9 +130,9 @@ def _targets(metrics: dict) -> list[str]:
         f"{_verdict(val.get('accuracy'), TARGET_FER2013)} |",
         f"| posed faces, another dataset | {_pct(TARGET_POSED)} | n/a | n/a | not measured: no such dataset "
         "is available offline here |",
-        f"| predict, one face, median | {TARGET_PREDICT_MS:.1f} ms | {predict_ms:.3f} ms | | "
+        f"| predict, one face, median ({_threads(lat)}) | {TARGET_PREDICT_MS:.1f} ms | {predict_ms:.3f} ms | | "
         f"{_verdict(predict_ms, TARGET_PREDICT_MS, higher_is_better=False)} (load average "
-        f"{lat.get('load_average_1min') or float('nan'):.1f} at export) |",
+        f"{lat.get('load_average_1min') or float('nan'):.1f} when measured) |",
         f"| model file | {TARGET_SIZE_MB:.0f} MB | {size_mb:.2f} MB | | {_verdict(size_mb, TARGET_SIZE_MB, False)} |",
         f"| load, no TensorFlow | {TARGET_LOAD_S:.1f} s | {lat['load_s']:.3f} s, TensorFlow imported: "
         f"{lat['tensorflow_imported']} | | "
@@ -143,7 +150,7 @@ def _lineage(metrics: dict) -> list[str]:
     rows = [
         "### Earlier shipped models (val, each measured once at its own export)",
         "",
-        "| version | arch | labels (FER+ weight) | epochs | FER2013 | FER+ majority | predict ms | size |",
+        "| version | arch | labels (FER+ weight) | epochs | FER2013 | FER+ majority | predict ms (threads) | size |",
         "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for entry, marker in [*((e, "") for e in earlier), (model_summary(metrics), " (this model)")]:
@@ -151,13 +158,13 @@ def _lineage(metrics: dict) -> list[str]:
         rows.append(
             f"| {entry.get('version')}{marker} | {entry.get('arch')} | {entry.get('labels')} ({entry.get('ferplus_weight')}) | "
             f"{entry.get('epochs_run')} | {_pct(entry.get('val_accuracy'))} | {_pct(entry.get('val_accuracy_ferplus'))} | "
-            f"{entry.get('predict_ms_median_batch1') or float('nan'):.2f} | {(size or 0) / 1e6:.2f} MB |"
+            f"{entry.get('predict_ms_median_batch1') or float('nan'):.2f} ({entry.get('num_threads', 1)}) | {(size or 0) / 1e6:.2f} MB |"
         )
     rows += [
         "",
         "The FER+ weight trades the two label sets against each other: FER+ votes are the cleaner target, "
         "FER2013's single labels are what the FER2013 accuracy is scored against. Latencies were measured "
-        "at each export under whatever load the machine had then.",
+        "under whatever load the machine had then, with the thread count in brackets.",
         "",
     ]
     return rows
@@ -296,13 +303,13 @@ def render(metrics: dict) -> str:
         f"- Size {metrics['size_bytes'] / 1e6:.2f} MB. Cold start in a fresh process: `EmotionClassifier.load` "
         f"{lat['load_s'] * 1000:.0f} ms, {lat.get('import_and_load_s', lat['load_s']) * 1000:.0f} ms including "
         f"imports (NumPy, OpenCV, LiteRT); backend `{lat['backend']}`; TensorFlow imported: {lat['tensorflow_imported']}.",
-        f"- `predict` median latency, 1 thread: {lat['predict_ms_median_batch1']:.3f} ms for one face, "
-        f"{lat['predict_ms_median_batch4']:.3f} ms for four, measured at export on a {lat.get('cpu_count', '?')}-core "
+        f"- `predict` median latency, {_threads(lat)}: {lat['predict_ms_median_batch1']:.3f} ms for one face, "
+        f"{lat['predict_ms_median_batch4']:.3f} ms for four, measured on a {lat.get('cpu_count', '?')}-core "
         f"machine with 1-minute load average {lat.get('load_average_1min') or float('nan'):.1f} "
         "(a busy machine inflates these; rerun `emotune bench` on the target machine).",
         "- Quantization candidates (tuning split):",
         "",
-        "| variant | size | accuracy FER2013 | accuracy FER+ | top-1 agreement with float | median ms (wall) | median ms (CPU) |",
+        "| variant | size | accuracy FER2013 | accuracy FER+ | top-1 agreement with float | median ms (wall, 1 thread) | median ms (CPU) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in quant["candidates"]:

@@ -12,6 +12,22 @@ from emotune.training import calibrate, model_card
 from emotune.training import data as fer
 from emotune.training.evaluate import evaluate_probabilities, predict_probabilities
 from emotune.vision import latency
+from emotune.vision.classifier import default_num_threads
+
+
+def measure_latency(model_path: Path, faces: np.ndarray) -> dict:
+    """The card's runtime numbers for ``model_path``: one- and four-face ``predict`` medians with
+    the app's default thread count, the batching strategy, and a cold load in a fresh process."""
+    return {
+        **latency.machine_load(),
+        "num_threads": default_num_threads(),
+        "predict_ms_median_batch1": latency.predict_latency_ms(model_path, faces),
+        "predict_ms_median_batch4": latency.predict_latency_ms(
+            model_path, faces, repeats=100, batch=4
+        ),
+        "batch4_strategy_ms": latency.batch_strategy_ms(model_path, faces),
+        **latency.load_time(model_path),
+    }
 
 
 def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.Split) -> dict:
@@ -105,13 +121,7 @@ def build_metrics(
             "candidates": candidates,
         },
         "tune": _compact(tune_report),
-        "latency": {
-            **latency.machine_load(),
-            "predict_ms_median_batch1": latency.predict_latency_ms(model_path, tune.faces[:64]),
-            "predict_ms_median_batch4": latency.predict_latency_ms(model_path, tune.faces[:64], repeats=100, batch=4),
-            "batch4_strategy_ms": latency.batch_strategy_ms(model_path, tune.faces[:64]),
-            **latency.load_time(model_path),
-        },
+        "latency": measure_latency(model_path, tune.faces[:64]),
     }
     if tune_has_fit_copy is not None and tune_has_fit_copy.any():
         keep = ~tune_has_fit_copy
@@ -158,4 +168,4 @@ def write(out_dir: Path, metrics: dict) -> tuple[Path, Path]:
     return metrics_path, card_path
 
 
-__all__ = ["build_metrics", "calibration_summary", "carry_lineage", "write"]
+__all__ = ["build_metrics", "calibration_summary", "carry_lineage", "measure_latency", "write"]

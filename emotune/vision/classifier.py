@@ -13,6 +13,7 @@ desktop app never pays TensorFlow's import time or memory. This module never imp
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "EmotionClassifier",
     "ModelLoadError",
     "ModelMetadata",
+    "default_num_threads",
     "log_softmax",
     "preprocess",
     "softmax",
@@ -109,6 +111,21 @@ def _interpreter_class() -> tuple[type, str]:
     return tf.lite.Interpreter, "tensorflow"
 
 
+def default_num_threads() -> int:
+    """Interpreter threads for one-face inference: 2 when this process may use 2+ cores, else 1.
+
+    Two threads cut one-face latency by about a third on a 2-core machine (0.50 vs 0.79 ms
+    median for the shipped model, measured interleaved) for 0.3-0.6 ms more CPU time per frame
+    in all. Capped at two because a 48x48 input's layers are small to split and the camera and
+    GUI threads need the remaining cores.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity API (macOS, Windows)
+        cores = os.cpu_count() or 1
+    return 2 if cores >= 2 else 1
+
+
 class EmotionClassifier:
     """Classifies grayscale face crops into the seven emotions.
 
@@ -141,12 +158,18 @@ class EmotionClassifier:
     # -- loading -----------------------------------------------------------------------------
 
     @classmethod
-    def load(cls, path: str | Path | None = None, num_threads: int = 1) -> EmotionClassifier:
+    def load(
+        cls, path: str | Path | None = None, num_threads: int | None = None
+    ) -> EmotionClassifier:
         """Load ``path`` (default ``models/emotion.tflite``) and its ``.json`` sidecar.
 
-        One thread by default: the model is tiny, and extra threads only fight the camera and
-        GUI threads for cores. Raises :class:`ModelLoadError` when the file is missing or corrupt.
+        ``num_threads`` defaults to :func:`default_num_threads` (two where two cores are free).
+        Raises :class:`ModelLoadError` when the file is missing or corrupt.
         """
+        if num_threads is None:
+            num_threads = default_num_threads()
+        if num_threads < 1:
+            raise ValueError(f"num_threads must be at least 1, got {num_threads}")
         model_path = Path(path) if path is not None else DEFAULT_MODEL
         if not model_path.is_file():
             raise ModelLoadError(

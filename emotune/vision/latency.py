@@ -27,6 +27,49 @@ print(json.dumps({"import_and_load_s": done - start, "load_s": done - imported,
 """
 
 
+_PREDICT_PROBE = """
+import json, os, sys
+cores = json.loads(sys.argv[2])
+if cores and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, cores)  # before any thread starts, so all inherit it
+import numpy as np
+from emotune.vision.classifier import EmotionClassifier, default_num_threads
+from emotune.vision.latency import interleaved_timings
+classifier = EmotionClassifier.load(sys.argv[1])
+faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48), dtype=np.uint8)
+counter = iter(range(10**9))
+timing = interleaved_timings({"one": lambda: classifier.predict(faces[next(counter) % 64])}, rounds=int(sys.argv[3]))
+print(json.dumps({"median": timing["one"]["wall_ms"], "cpu_median": timing["one"]["cpu_ms"],
+                  "num_threads": default_num_threads()}))
+"""
+
+
+def predict_time_fresh(
+    model_path: str | Path, cores: list[int] | None = None, rounds: int = 2000
+) -> dict:
+    """One-face ``predict`` latency as the app runs it: a fresh process, the default thread count.
+
+    ``cores`` restricts that process to those CPU cores (default: whatever this process may
+    use), so a caller pinned to one core can still measure the unpinned case. Returns
+    ``median`` and ``cpu_median`` (calling thread only) in ms, and ``num_threads``.
+    """
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PREDICT_PROBE,
+            str(model_path),
+            json.dumps(sorted(cores or [])),
+            str(rounds),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def load_time(model_path: str | Path) -> dict:
     """Cold-start cost in a fresh Python process: ``import_and_load_s`` (importing the classifier
     module -- NumPy, OpenCV, LiteRT -- plus loading) and ``load_s`` (:meth:`EmotionClassifier.load`
@@ -126,4 +169,5 @@ __all__ = [
     "load_time",
     "machine_load",
     "predict_latency_ms",
+    "predict_time_fresh",
 ]
