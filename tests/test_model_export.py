@@ -12,7 +12,7 @@ from model_support import export_tiny_model, write_synthetic_npz
 pytest.importorskip("tensorflow")
 
 from emotune.training import export, model_card  # noqa: E402
-from emotune.vision.classifier import EmotionClassifier, softmax  # noqa: E402
+from emotune.vision.classifier import EmotionClassifier, default_num_threads, softmax  # noqa: E402
 
 
 def _faces(n: int, seed: int = 0) -> np.ndarray:
@@ -126,6 +126,12 @@ def test_full_export_on_synthetic_data(tmp_path):
     noted = json.loads(json.dumps(metrics))
     noted["model"]["run_readme"] = "models/checkpoint/README.md"
     assert "`models/checkpoint/README.md` says how this run was chosen" in model_card.render(noted)
+    # An unmet accuracy bar points at those notes for what limited the model.
+    noted["val"]["accuracy"], noted["val"]["accuracy_ferplus"] = 0.5, 0.9
+    assert "The FER2013 bar is not met. `models/checkpoint/README.md` records" in model_card.render(noted)
+    noted["val"]["accuracy"] = 0.7
+    assert "bar is not met" not in model_card.render(noted)
+    assert metrics["latency"]["num_threads"] == default_num_threads()
     assert metrics["latency"]["tensorflow_imported"] is False
     classifier = EmotionClassifier.load(out / "emotion.tflite")
     assert classifier.temperature == pytest.approx(meta["temperature"])

@@ -139,6 +139,21 @@ def _targets(metrics: dict) -> list[str]:
         f"{_verdict(lat['load_s'] if not lat['tensorflow_imported'] else None, TARGET_LOAD_S, False)} |",
         "",
     ]
+    unmet = [
+        name
+        for name, value, bar in (
+            ("FER+", val.get("accuracy_ferplus"), TARGET_FERPLUS),
+            ("FER2013", val.get("accuracy"), TARGET_FER2013),
+        )
+        if value is not None and value < bar
+    ]
+    readme = metrics["model"].get("run_readme")
+    if unmet and readme:
+        rows += [
+            f"The {' and '.join(unmet)} bar is not met. `{readme}` records what limited this model (the "
+            "candidates tried, with their tuning numbers and latencies) and what would get further.",
+            "",
+        ]
     return rows
 
 
