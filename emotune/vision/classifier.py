@@ -115,7 +115,7 @@ def default_num_threads() -> int:
     """Interpreter threads for one-face inference: 2 when this process may use 2+ cores, else 1.
 
     Two threads cut one-face latency by about a third on a 2-core machine (0.50 vs 0.79 ms
-    median for the shipped model, measured interleaved) for 0.3-0.6 ms more CPU time per frame
+    median for the shipped model, measured interleaved) for 0.2-0.6 ms more CPU time per frame
     in all. Capped at two because a 48x48 input's layers are small to split and the camera and
     GUI threads need the remaining cores.
     """
