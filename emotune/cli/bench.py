@@ -182,26 +182,19 @@ def _reference(context: BenchContext) -> dict[str, Any]:
 def _model(context: BenchContext) -> dict[str, Any]:
     """The classifier alone: file size, cold load in a fresh process, one-face predict latency
     as the app runs it (fresh process, all cores, default threads) and on the pinned core."""
-    import numpy as np
-
-    from emotune.vision.latency import interleaved_timings, load_time, predict_time_fresh
+    from emotune.vision.latency import load_time, one_face_timing, predict_time_fresh
 
     classifier = context.classifier
-    faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48), dtype=np.uint8)
-    counter = iter(range(10**9))
-    timing = interleaved_timings({"one_face": lambda: classifier.predict(faces[next(counter) % 64])}, rounds=2000)
+    timing = one_face_timing(classifier)
     return {
         "path": str(classifier.path),
         "size_mb": round(classifier.path.stat().st_size / 1e6, 3),
         "arch": classifier.metadata.arch,
         "quantization": classifier.metadata.quantization,
-        "predict_one_face_ms": {
-            k: round(v, 3) if k != "num_threads" else v
-            for k, v in predict_time_fresh(classifier.path, context.cores).items()
-        },
+        "predict_one_face_ms": predict_time_fresh(classifier.path, context.cores),
         "predict_one_face_one_core_ms": {
-            "median": round(timing["one_face"]["wall_ms"], 3),
-            "cpu_median": round(timing["one_face"]["cpu_ms"], 3),
+            "median": round(timing["wall_ms"], 3),
+            "cpu_median": round(timing["cpu_ms"], 3),
         },
         # A fresh interpreter, so the number includes nothing this process already imported.
         "cold_load": load_time(classifier.path),
