@@ -131,6 +131,18 @@ def test_full_export_on_synthetic_data(tmp_path):
     assert "The FER2013 bar is not met. `models/checkpoint/README.md` records" in model_card.render(noted)
     noted["val"]["accuracy"] = 0.7
     assert "bar is not met" not in model_card.render(noted)
+    # A distilled run says so, with its teachers, weight and where they scored the faces.
+    assert "Distilled from" not in card  # this checkpoint learned from labels alone
+    taught = json.loads(json.dumps(metrics))
+    taught.setdefault("training", {}).setdefault("config", {}).update(
+        teachers=["models/checkpoint/teachers/a.keras", "t/b.keras"], teacher_weight=0.9, schedule="cosine-time"
+    )
+    taught_card = model_card.render(taught)
+    assert "Distilled from 2 teacher networks (`a.keras`, `b.keras`" in taught_card
+    assert "0.1 x the labels above + 0.9 x the teachers' mean probabilities" in taught_card
+    assert "inside the training step" in taught_card
+    assert model_card.model_summary(taught)["teacher_weight"] == 0.9
+    assert model_card.model_summary(metrics)["teacher_weight"] is None
     assert metrics["latency"]["num_threads"] == default_num_threads()
     assert metrics["latency"]["tensorflow_imported"] is False
     classifier = EmotionClassifier.load(out / "emotion.tflite")

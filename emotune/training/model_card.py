@@ -5,6 +5,8 @@ Every number in the card comes from ``metrics``; the prose around them is fixed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from emotune.emotions import CLASS_NAMES
 
 SEED_CLAIM = 0.927  # the seed study's reported accuracy
@@ -71,6 +73,7 @@ def model_summary(metrics: dict) -> dict:
         "arch": metrics["model"].get("arch"),
         "labels": config.get("labels"),
         "ferplus_weight": config.get("ferplus_weight"),
+        "teacher_weight": config.get("teacher_weight") if config.get("teachers") else None,
         "epochs_run": metrics.get("training", {}).get("epochs_run"),
         "val_accuracy": val.get("accuracy"),
         "val_accuracy_ferplus": val.get("accuracy_ferplus"),
@@ -90,6 +93,31 @@ def _schedule(config: dict) -> str:
             f"(Keras on {extra.get('backend', 'n/a')} on {extra.get('device', 'n/a')}, augmentation inside the compiled step)"
         )
     return "ReduceLROnPlateau"
+
+
+def _taught(entry: dict) -> str:
+    """The lineage table's note on distillation (empty for a model trained on labels alone)."""
+    weight = entry.get("teacher_weight")
+    return f", teachers at {weight}" if weight else ""
+
+
+def _distillation(config: dict) -> list[str]:
+    """The recipe line for a run that learned from teachers (none for a run that did not)."""
+    teachers = config.get("teachers") or []
+    if not teachers:
+        return []
+    names = ", ".join(f"`{Path(t).name}`" for t in teachers)
+    if config.get("teacher_views"):
+        where = f"on {config['teacher_views']} stored augmented views of each face"
+    elif config.get("schedule") == "cosine-time":
+        where = "on every augmented batch inside the training step, so each view the student sees gets fresh targets"
+    else:
+        where = "on the unaugmented faces, once before training"
+    return [
+        f"- Distilled from {len(teachers)} teacher network{'s' if len(teachers) != 1 else ''} ({names}, trained on "
+        f"the same rows, never on the tuning split): the targets are {1 - config.get('teacher_weight', 0):.1f} x the "
+        f"labels above + {config.get('teacher_weight', 0):.1f} x the teachers' mean probabilities, scored {where}."
+    ]
 
 
 def _stopping(config: dict) -> str:
@@ -171,7 +199,8 @@ def _lineage(metrics: dict) -> list[str]:
     for entry, marker in [*((e, "") for e in earlier), (model_summary(metrics), " (this model)")]:
         size = entry.get("size_bytes")
         rows.append(
-            f"| {entry.get('version')}{marker} | {entry.get('arch')} | {entry.get('labels')} ({entry.get('ferplus_weight')}) | "
+            f"| {entry.get('version')}{marker} | {entry.get('arch')} | {entry.get('labels')} ({entry.get('ferplus_weight')})"
+            f"{_taught(entry)} | "
             f"{entry.get('epochs_run')} | {_pct(entry.get('val_accuracy'))} | {_pct(entry.get('val_accuracy_ferplus'))} | "
             f"{entry.get('predict_ms_median_batch1') or float('nan'):.2f} ({entry.get('num_threads', 1)}) | {(size or 0) / 1e6:.2f} MB |"
         )
@@ -236,6 +265,7 @@ def render(metrics: dict) -> str:
         f"up to {config.get('epochs', 'n/a')} epochs "
         f"({training.get('epochs_run', 'n/a')} run), class weights (power {config.get('class_weight_power', 'n/a')}).",
         "- Augmentation: shift, rotation, shear, zoom, horizontal flip, brightness/contrast, noise.",
+        *_distillation(config),
         "- Checkpoint: best mean tuning accuracy over FER2013 and FER+ labels.",
         *(
             [
