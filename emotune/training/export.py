@@ -52,9 +52,11 @@ def load_source(path: str | Path) -> keras.Model:
 
 def keras_logits(model: keras.Model, faces: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Raw (uncalibrated) logits (N, 7) of a Keras model for uint8 faces (N, 48, 48)."""
-    x = to_model_input(faces)
-    out = [np.asarray(model(x[i : i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
-    return np.concatenate(out).astype(np.float32) if out else np.zeros((0, len(CLASS_NAMES)), np.float32)
+    if len(faces) == 0:
+        return np.zeros((0, len(CLASS_NAMES)), np.float32)
+    # predict, not model(x): a reloaded functional model declares its one input as a list, and
+    # calling it with a bare array warns once per batch (Keras 3.15).
+    return np.asarray(model.predict(to_model_input(faces), batch_size=batch_size, verbose=0), dtype=np.float32)
 
 
 def _write_saved_model(model: keras.Model, temperature: float, directory: Path) -> None:
