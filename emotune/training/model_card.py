@@ -113,10 +113,11 @@ def _distillation(config: dict) -> list[str]:
         where = "on every augmented batch inside the training step, so each view the student sees gets fresh targets"
     else:
         where = "on the unaugmented faces, once before training"
+    weight = float(config.get("teacher_weight", 0.0))
     return [
-        f"- Distilled from {len(teachers)} teacher network{'s' if len(teachers) != 1 else ''} ({names}, trained on "
-        f"the same rows, never on the tuning split): the targets are {1 - config.get('teacher_weight', 0):.1f} x the "
-        f"labels above + {config.get('teacher_weight', 0):.1f} x the teachers' mean probabilities, scored {where}."
+        f"- Distilled from {len(teachers)} teacher network{'s' if len(teachers) != 1 else ''} ({names}): the "
+        f"targets are {round(1 - weight, 3):g} x the labels above + {weight:g} x the teachers' mean "
+        f"probabilities, scored {where}."
     ]
 
 
