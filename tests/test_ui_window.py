@@ -62,6 +62,28 @@ def test_auto_goes_back_to_the_cameras_mood(qtbot, tmp_path):
         app.close()
 
 
+def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
+    app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
+    try:
+        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
+
+        def shown_percent() -> int:
+            return int(app.window.mood_header.detail.text().split("%")[0])
+
+        def chart_percent() -> int:
+            return round(100 * app.controller._last_probs[Emotion.SAD.value])
+
+        qtbot.waitUntil(lambda: abs(shown_percent() - 90) <= 1, timeout=5000)
+        # The face stays sad but reads less clearly: no new mood, so no tracker event, yet the
+        # header must follow the smoothed distribution the chart shows.
+        app.pipeline.strength = 0.6
+        qtbot.waitUntil(lambda: abs(shown_percent() - 60) <= 1, timeout=5000)
+        assert abs(shown_percent() - chart_percent()) <= 1
+        assert app.window.mood_header.mode == "camera" and app.controller.camera_mood is Emotion.SAD
+    finally:
+        app.close()
+
+
 def test_play_pause_next_previous_reach_the_backend(qtbot, tmp_path):
     app = build_app(qtbot, tmp_path)
     backend = app.dj.backend

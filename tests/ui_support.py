@@ -145,8 +145,9 @@ class _Stats:
 class FakePipeline:
     """One centred face per frame reading ``emotion``; a real MoodTracker smooths it."""
 
-    def __init__(self, emotion: Emotion = Emotion.SAD) -> None:
+    def __init__(self, emotion: Emotion = Emotion.SAD, strength: float = 0.9) -> None:
         self.emotion = emotion
+        self.strength = strength  # a test may change it while frames flow (read once per frame)
         self.tracker = MoodTracker()
         self.stats = _Stats()
         self.last_timings = _Timings()
@@ -155,7 +156,7 @@ class FakePipeline:
 
     def process(self, frame: np.ndarray) -> list[_Face]:
         height, width = frame.shape[:2]
-        probs = one_hot(self.emotion)
+        probs = one_hot(self.emotion, self.strength)
         return [_Face(Box(width // 3, height // 4, width // 3, width // 3), probs, probs, True)]
 
     def reset(self) -> None:
@@ -181,6 +182,7 @@ class AppHarness:
     settings: Settings
     vision: Any
     source: FakeSource | None
+    pipeline: FakePipeline | None = None
 
     def sync(self) -> None:
         """Wait until the player thread has run every command so far, then deliver its news."""
@@ -231,9 +233,11 @@ def build_app(
     qtbot.addWidget(window)
     source = None
     vision = None
+    pipeline = None
     if camera is not None:
         source = FakeSource(fail_after=fail_after)
-        vision = VisionWorker(source_factory=lambda spec: source, pipeline_factory=lambda model: FakePipeline(camera))
+        pipeline = FakePipeline(camera)
+        vision = VisionWorker(source_factory=lambda spec: source, pipeline_factory=lambda model: pipeline)
     controller = AppController(
         window,
         dj,
@@ -246,4 +250,4 @@ def build_app(
     window.show()
     controller.start()
     qtbot.waitUntil(lambda: bool(controller.tracks), timeout=5000)
-    return AppHarness(window, controller, dj, settings, vision, source)
+    return AppHarness(window, controller, dj, settings, vision, source, pipeline)

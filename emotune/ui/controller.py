@@ -379,6 +379,18 @@ class AppController(QObject):
         if now >= self._stats_due:  # 4 Hz is plenty for numbers people read
             self._stats_due = now + 0.25
             self.window.set_stats(update.fps, update.inference_ms, len(update.faces))
+            self._follow_confidence(update.probabilities)
+
+    def _follow_confidence(self, probabilities: tuple[float, ...] | None) -> None:
+        """Keep the header's "N% sure" on the smoothed distribution the chart shows: the tracker
+        only reports a confidence when its state changes, which would leave the header quoting
+        the moment the mood was declared."""
+        if self.camera_state != "tracking" or self.camera_mood is None or not probabilities:
+            return
+        live = float(probabilities[self.camera_mood.value])
+        if round(live * 100) != round(self.camera_confidence * 100):  # repaint only what reads differently
+            self.camera_confidence = live
+            self._refresh_header()
 
     def _on_first_frame_painted(self) -> None:
         if self.times.first_frame is None:
