@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
     parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
-    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, small_resnet, mini_xception, mobilenet")
+    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, vgg_teacher, small_resnet, mini_xception, mobilenet")
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)

@@ -82,6 +82,14 @@ def compact_vgg_sep(dropout: float = 0.4) -> keras.Model:
     return keras.Model(model.inputs, model.outputs, name="compact_vgg_sep")
 
 
+def vgg_teacher(dropout: float = 0.5) -> keras.Model:
+    """:func:`compact_vgg` at stem 64 and widths 128/256/512 (about 5M parameters, ten times the
+    multiply-adds of :func:`compact_vgg_fast`): a teacher for distillation, trained on a GPU.
+    Far too slow for the 1 ms runtime budget on a laptop CPU; never shipped."""
+    model = compact_vgg(stem=64, widths=(128, 256, 512), dropout=dropout)
+    return keras.Model(model.inputs, model.outputs, name="vgg_teacher")
+
+
 def small_resnet(width: int = 32, dropout: float = 0.3) -> keras.Model:
     """A ResNet-style net: strided stem, then residual stages of widths w, 2w, 4w, 8w."""
     inputs = keras.Input(INPUT_SHAPE, name="face")
@@ -141,6 +149,7 @@ ARCHITECTURES: dict[str, Callable[[], keras.Model]] = {
     "compact_vgg_fast": compact_vgg_fast,
     "compact_vgg_lite": compact_vgg_lite,
     "compact_vgg_sep": compact_vgg_sep,
+    "vgg_teacher": vgg_teacher,
     "small_resnet": small_resnet,
     "mini_xception": mini_xception,
     "mobilenet": mobilenet,
