@@ -92,3 +92,23 @@ def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device
         assert dj.backend.dummy_audio is False and note is None
     finally:
         dj.close()
+
+
+def test_startup_summary_takes_medians_of_the_runs_that_showed_a_frame_and_checks_the_bars():
+    pytest.importorskip("PySide6")
+    from emotune.ui.startup_probe import summarise
+
+    reports = [
+        {"first_frame_s": 0.9, "peak_rss_mb": 300.0, "tensorflow_imported": False},
+        {"first_frame_s": 2.1, "peak_rss_mb": 320.0, "tensorflow_imported": False},
+        {"first_frame_s": 1.2, "peak_rss_mb": 500.0, "tensorflow_imported": False},
+        {"first_frame_s": None, "window_shown_s": 0.7},
+        {"error": "no probe output (exit 1)", "returncode": 1},
+    ]
+    summary = summarise(reports)
+    assert summary["runs"] == 5 and summary["successful_runs"] == 3
+    assert summary["first_frame_s"] == {"median": 1.2, "min": 0.9, "max": 2.1}
+    assert summary["bars"]["first_frame_s"]["pass"] is True  # the median run, not the slowest
+    assert summary["bars"]["peak_rss_mb"] == {"bar": 350.0, "measured_median": 320.0, "pass": True}
+    assert summary["bars"]["no_tensorflow"]["pass"] is True
+    assert summary["errors"] == ["no probe output (exit 1)", "no frame shown within the run (window shown at 0.7 s)"]

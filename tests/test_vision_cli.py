@@ -4,6 +4,9 @@ model when it has been exported)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import cv2
 import pytest
@@ -106,6 +109,69 @@ def test_bench_sections_can_be_added(fake_model, capsys, monkeypatch):
     bench.register_section("memory", lambda context: {"rss_mb": 1.0})
     assert main(["bench", "--json", "--sections", "memory"]) == 0
     assert json.loads(capsys.readouterr().out)["memory"] == {"rss_mb": 1.0}
+
+
+STARTUP_REPORT = {
+    "runs": 3,
+    "successful_runs": 3,
+    "window_shown_s": {"median": 0.61, "min": 0.6, "max": 0.7},
+    "first_frame_s": {"median": 0.93, "min": 0.9, "max": 1.1},
+    "rss_mb": {"median": 180.0, "min": 170.0, "max": 190.0},
+    "peak_rss_mb": {"median": 400.0, "min": 390.0, "max": 420.0},
+    "tensorflow_imported": False,
+    "bars": {
+        "first_frame_s": {"bar": 1.5, "measured_median": 0.93, "pass": True},
+        "peak_rss_mb": {"bar": 350.0, "measured_median": 400.0, "pass": False},
+        "no_tensorflow": {"pass": True},
+    },
+}
+
+
+def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(fake_model, capsys, monkeypatch):
+    from emotune.cli import bench
+
+    calls = []
+
+    def fake_run(command, cores, timeout):
+        calls.append((command, cores))
+        return subprocess.CompletedProcess(command, 0, stdout=json.dumps(STARTUP_REPORT), stderr="")
+
+    monkeypatch.setattr(bench, "_run_on_cores", fake_run)
+    assert main(["bench", "--json", "--sections", "startup,bars"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (command, cores), = calls
+    assert command[1:] == ["-m", "emotune.ui.startup_probe", "--json"]
+    # The probe gets the cores the bench had before pinning itself to one, like the app would.
+    assert cores == sorted(os.sched_getaffinity(0))
+    assert report["startup"]["first_frame_s"]["median"] == 0.93
+    bars = report["bars"]
+    assert bars["app_first_frame_s"] == {"bar": 1.5, "measured": 0.93, "pass": True}
+    assert bars["app_peak_rss_mb"]["pass"] is False
+    assert bars["app_tensorflow_imported"] == {"bar": False, "measured": False, "pass": True}
+
+    assert main(["bench", "--sections", "startup,bars"]) == 0
+    text = capsys.readouterr().out
+    assert "first camera frame 0.93 s" in text and "peak 400.0 MB" in text
+    assert "app_peak_rss_mb" in text and "FAIL" in text
+
+
+def test_bench_startup_section_reports_a_failed_probe_without_failing_the_bench(fake_model, capsys, monkeypatch):
+    from emotune.cli import bench
+
+    monkeypatch.setattr(
+        bench, "_run_on_cores", lambda command, cores, timeout: subprocess.CompletedProcess(command, 1, stdout="", stderr="qt.qpa.plugin: no platform")
+    )
+    assert main(["bench", "--sections", "startup"]) == 0
+    assert "start-up probe failed (exit 1): qt.qpa.plugin: no platform" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_the_startup_probe_process_runs_on_the_given_cores():
+    from emotune.cli.bench import _run_on_cores
+
+    core = sorted(os.sched_getaffinity(0))[0]
+    result = _run_on_cores([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"], [core], 30)
+    assert json.loads(result.stdout) == [core]
 
 
 @pytest.mark.skipif(not real_model_available(), reason="models/emotion.tflite not exported yet")

@@ -1,4 +1,4 @@
-"""`emotune bench`: how fast the live vision pipeline is, on one CPU core.
+"""`emotune bench`: how fast the live vision pipeline is on one CPU core, what the model costs, and how fast the app starts.
 
 The report is a dict of named sections, each produced by a function registered in
 :data:`SECTIONS` (``register_section``). Other parts of the app add their own (e.g. startup
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,11 +58,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `bench` subcommand."""
     parser = subparsers.add_parser(
         "bench",
-        help="measure per-frame latency of the vision pipeline on one core",
+        help="measure the vision pipeline's per-frame latency, the model's cost and the app's start-up",
         description="Per-frame latency (detect, classify, total; median and p95) at 640x480 and "
         "1280x720 with one face, capture-to-result latency, and the same frames through a naive "
-        "reference (full-frame Haar + Keras predict) for a speed-up ratio. Pinned to one core; the "
-        "model section also times predict as the app runs it, in a fresh unpinned process.",
+        "reference (full-frame Haar + Keras predict) for a speed-up ratio, and the desktop app's "
+        "start-up time and memory (three offscreen runs). Pinned to one core; the model and start-up "
+        "sections run fresh processes on all the cores the app would get.",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--frames", type=int, default=200, help="frames per resolution for the pipeline (default 200)")
@@ -201,6 +204,34 @@ def _model(context: BenchContext) -> dict[str, Any]:
     }
 
 
+STARTUP_TIMEOUT_S = 300.0
+
+
+def _run_on_cores(command: list[str], cores: list[int], timeout: float) -> subprocess.CompletedProcess:
+    """Run ``command`` on ``cores`` (the bench itself is pinned to one; the app never is)."""
+
+    def restore_affinity() -> None:
+        if cores and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, cores)
+
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, preexec_fn=restore_affinity)
+
+
+def _startup(context: BenchContext) -> dict[str, Any]:
+    """The desktop app's start-up time and memory: :mod:`emotune.ui.startup_probe` (three fresh
+    ``emotune gui`` runs, offscreen, on a demo video) in its own process, so this process never
+    imports Qt, and on the cores the app would get."""
+    command = [sys.executable, "-m", "emotune.ui.startup_probe", "--json"]
+    try:
+        result = _run_on_cores(command, context.cores, STARTUP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {"error": f"the start-up probe did not finish within {STARTUP_TIMEOUT_S:.0f} s"}
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        return {"error": f"the start-up probe failed (exit {result.returncode}): {result.stderr.strip()[-400:]}"}
+
+
 def _bars(context: BenchContext) -> dict[str, Any]:
     pipeline = context.results.get("pipeline", {})
     reference = context.results.get("reference", {})
@@ -234,6 +265,13 @@ def _bars(context: BenchContext) -> dict[str, Any]:
         if name == "model_predict_one_face_median_ms" and one_core.get("median") is not None:
             entry["measured_one_core_one_thread"] = one_core["median"]
         out[name] = entry
+    # The app's own bars, as the start-up probe checked them on its median run.
+    startup = context.results.get("startup", {})
+    for name, entry in startup.get("bars", {}).items():
+        if name == "no_tensorflow":
+            out["app_tensorflow_imported"] = {"bar": False, "measured": startup.get("tensorflow_imported"), "pass": entry.get("pass")}
+        else:
+            out[f"app_{name}"] = {"bar": entry.get("bar"), "measured": entry.get("measured_median"), "pass": entry.get("pass")}
     if "note" in reference.get("640x480", {}):
         out["note"] = "speed-up is against detection only: " + reference["640x480"]["note"]
     return out
@@ -244,6 +282,7 @@ register_section("pipeline", _pipeline)
 register_section("capture_latency", _capture_latency)
 register_section("reference", _reference)
 register_section("model", _model)
+register_section("startup", _startup)
 register_section("bars", _bars)
 
 
@@ -289,6 +328,8 @@ def _print_report(report: dict[str, Any]) -> None:
             f"cold load {load.get('load_s', float('nan')):.3f} s in a fresh process, "
             f"TensorFlow imported: {load.get('tensorflow_imported')}"
         )
+    if "startup" in report:
+        _print_startup(report["startup"])
     if "bars" in report:
         print("\nBars:")
         for name, r in report["bars"].items():
@@ -301,5 +342,23 @@ def _print_report(report: dict[str, Any]) -> None:
                 cpu += f"  (one core, one thread: {r['measured_one_core_one_thread']})"
             print(f"  {name:<28} measured {r['measured']}  bar {r['bar']}  {verdict}{cpu}")
     for name, section in report.items():
-        if name not in ("environment", "pipeline", "capture_latency", "reference", "model", "bars"):
+        if name not in ("environment", "pipeline", "capture_latency", "reference", "model", "startup", "bars"):
             print(f"\n{name}: {json.dumps(section)}")
+
+
+def _print_startup(startup: dict[str, Any]) -> None:
+    if "error" in startup:
+        print(f"\nApp start-up: {startup['error']}")
+        return
+
+    def median(key: str) -> Any:
+        return startup.get(key, {}).get("median")
+
+    print(
+        f"\nApp start-up ({startup.get('successful_runs')}/{startup.get('runs')} runs, offscreen, medians): "
+        f"window {median('window_shown_s')} s, first camera frame {median('first_frame_s')} s, "
+        f"RSS {median('rss_mb')} MB (peak {median('peak_rss_mb')} MB), "
+        f"TensorFlow imported: {startup.get('tensorflow_imported')}"
+    )
+    for error in startup.get("errors", []):
+        print(f"  error: {error}")
