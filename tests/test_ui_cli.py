@@ -112,3 +112,27 @@ def test_startup_summary_takes_medians_of_the_runs_that_showed_a_frame_and_check
     assert summary["bars"]["peak_rss_mb"] == {"bar": 350.0, "measured_median": 320.0, "pass": True}
     assert summary["bars"]["no_tensorflow"]["pass"] is True
     assert summary["errors"] == ["no probe output (exit 1)", "no frame shown within the run (window shown at 0.7 s)"]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
+def test_startup_probe_runs_the_app_on_the_cores_it_is_given(monkeypatch, capsys):
+    pytest.importorskip("PySide6")
+    from emotune.ui import startup_probe
+
+    seen = []
+
+    def fake_probe(*args, **kwargs):
+        seen.append(sorted(os.sched_getaffinity(0)))  # what the app processes would inherit
+        return {"bars": {}}
+
+    monkeypatch.setattr(startup_probe, "probe", fake_probe)
+    original = os.sched_getaffinity(0)
+    core = sorted(original)[-1]
+    try:
+        assert startup_probe.main(["--json", "--cores", str(core)]) == 0
+    finally:
+        os.sched_setaffinity(0, original)
+    assert seen == [[core]]
+    with pytest.raises(SystemExit):
+        startup_probe.main(["--cores", "first"])
+    assert "expected comma-separated core numbers" in capsys.readouterr().err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import cv2
 import pytest
@@ -132,17 +131,17 @@ def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(
 
     calls = []
 
-    def fake_run(command, cores, timeout):
-        calls.append((command, cores))
+    def fake_run(command, timeout):
+        calls.append(command)
         return subprocess.CompletedProcess(command, 0, stdout=json.dumps(STARTUP_REPORT), stderr="")
 
-    monkeypatch.setattr(bench, "_run_on_cores", fake_run)
+    monkeypatch.setattr(bench, "_run_probe", fake_run)
     assert main(["bench", "--json", "--sections", "startup,bars"]) == 0
     report = json.loads(capsys.readouterr().out)
-    (command, cores), = calls
-    assert command[1:] == ["-m", "emotune.ui.startup_probe", "--json"]
+    (command,) = calls
+    assert command[1:4] == ["-m", "emotune.ui.startup_probe", "--json"]
     # The probe gets the cores the bench had before pinning itself to one, like the app would.
-    assert cores == sorted(os.sched_getaffinity(0))
+    assert command[4:] == ["--cores", ",".join(map(str, sorted(os.sched_getaffinity(0))))]
     assert report["startup"]["first_frame_s"]["median"] == 0.93
     bars = report["bars"]
     assert bars["app_first_frame_s"] == {"bar": 1.5, "measured": 0.93, "pass": True}
@@ -159,19 +158,10 @@ def test_bench_startup_section_reports_a_failed_probe_without_failing_the_bench(
     from emotune.cli import bench
 
     monkeypatch.setattr(
-        bench, "_run_on_cores", lambda command, cores, timeout: subprocess.CompletedProcess(command, 1, stdout="", stderr="qt.qpa.plugin: no platform")
+        bench, "_run_probe", lambda command, timeout: subprocess.CompletedProcess(command, 1, stdout="", stderr="qt.qpa.plugin: no platform")
     )
     assert main(["bench", "--sections", "startup"]) == 0
     assert "start-up probe failed (exit 1): qt.qpa.plugin: no platform" in capsys.readouterr().out
-
-
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
-def test_the_startup_probe_process_runs_on_the_given_cores():
-    from emotune.cli.bench import _run_on_cores
-
-    core = sorted(os.sched_getaffinity(0))[0]
-    result = _run_on_cores([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"], [core], 30)
-    assert json.loads(result.stdout) == [core]
 
 
 @pytest.mark.skipif(not real_model_available(), reason="models/emotion.tflite not exported yet")

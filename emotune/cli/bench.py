@@ -1,4 +1,5 @@
-"""`emotune bench`: how fast the live vision pipeline is on one CPU core, what the model costs, and how fast the app starts.
+"""`emotune bench`: how fast the live vision pipeline is on one CPU core, what the model costs,
+and how fast the desktop app starts.
 
 The report is a dict of named sections, each produced by a function registered in
 :data:`SECTIONS` (``register_section``). Other parts of the app add their own (e.g. startup
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -207,23 +207,20 @@ def _model(context: BenchContext) -> dict[str, Any]:
 STARTUP_TIMEOUT_S = 300.0
 
 
-def _run_on_cores(command: list[str], cores: list[int], timeout: float) -> subprocess.CompletedProcess:
-    """Run ``command`` on ``cores`` (the bench itself is pinned to one; the app never is)."""
-
-    def restore_affinity() -> None:
-        if cores and hasattr(os, "sched_setaffinity"):
-            os.sched_setaffinity(0, cores)
-
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, preexec_fn=restore_affinity)
+def _run_probe(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run a probe process and capture its output (a seam for tests)."""
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
 
 
 def _startup(context: BenchContext) -> dict[str, Any]:
     """The desktop app's start-up time and memory: :mod:`emotune.ui.startup_probe` (three fresh
     ``emotune gui`` runs, offscreen, on a demo video) in its own process, so this process never
-    imports Qt, and on the cores the app would get."""
+    imports Qt, and on the cores the app would get (the bench itself is pinned to one)."""
     command = [sys.executable, "-m", "emotune.ui.startup_probe", "--json"]
+    if context.cores:
+        command += ["--cores", ",".join(str(core) for core in context.cores)]
     try:
-        result = _run_on_cores(command, context.cores, STARTUP_TIMEOUT_S)
+        result = _run_probe(command, STARTUP_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return {"error": f"the start-up probe did not finish within {STARTUP_TIMEOUT_S:.0f} s"}
     try:

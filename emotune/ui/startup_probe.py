@@ -114,6 +114,13 @@ def startup_section(context: Any) -> dict[str, Any]:
     return probe(runs=3, seconds=6.0)
 
 
+def _core_list(text: str) -> list[int]:
+    try:
+        return [int(core) for core in text.split(",") if core.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated core numbers, got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; exit code 0 when the bars pass."""
     parser = argparse.ArgumentParser(prog="python -m emotune.ui.startup_probe", description=__doc__.splitlines()[0])
@@ -123,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", default="offscreen", help="Qt platform: offscreen (default) or xcb (needs a display)")
     parser.add_argument("--source", type=Path, help="video/image to use as the camera (default: a generated demo video)")
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--cores", type=_core_list, help="comma-separated CPU cores to run the app on (default: this process's)")
     args = parser.parse_args(argv)
+    if args.cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, args.cores)  # the app processes inherit it
     summary = probe(args.runs, args.seconds, audio=not args.no_audio, platform=args.platform, source=args.source)
     if args.json:
         print(json.dumps(summary, indent=2))
