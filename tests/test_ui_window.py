@@ -12,6 +12,7 @@ from ui_support import build_app  # noqa: E402
 
 from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
 from emotune.music.player import PlayerState  # noqa: E402
+from emotune.ui.widgets.prob_chart import percent  # noqa: E402
 
 
 def _click(qtbot, widget: QWidget, app=None) -> None:
@@ -70,15 +71,21 @@ def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
         def shown_percent() -> int:
             return int(app.window.mood_header.detail.text().split("%")[0])
 
-        def chart_percent() -> int:
-            return round(100 * app.controller._last_probs[Emotion.SAD.value])
+        def bar_percent() -> int:
+            return percent(app.window.chart.displayed()[Emotion.SAD.value])
 
         qtbot.waitUntil(lambda: abs(shown_percent() - 90) <= 1, timeout=5000)
+        assert shown_percent() == bar_percent()
         # The face stays sad but reads less clearly: no new mood, so no tracker event, yet the
-        # header must follow the smoothed distribution the chart shows.
+        # header must follow the bar, also while the bar is still easing down.
         app.pipeline.strength = 0.6
-        qtbot.waitUntil(lambda: abs(shown_percent() - 60) <= 1, timeout=5000)
-        assert abs(shown_percent() - chart_percent()) <= 1
+        readings = []
+        while abs(bar_percent() - 60) > 1:
+            qtbot.wait(15)
+            readings.append((shown_percent(), bar_percent()))
+            assert len(readings) < 400, "the bar never eased down to 60%"
+        assert all(header == bar for header, bar in readings)
+        assert len({bar for _, bar in readings}) > 3  # it was watched mid-animation, not only at rest
         assert app.window.mood_header.mode == "camera" and app.controller.camera_mood is Emotion.SAD
     finally:
         app.close()

@@ -27,6 +27,7 @@ from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_control import PlayerControl, dismiss_later
 from emotune.ui.tag_control import TagControl
+from emotune.ui.widgets.prob_chart import percent
 from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ class AppController(QObject):
         w.reset_calibration_action.triggered.connect(lambda: self.vision and self.vision.reset_calibration())
         w.about_action.triggered.connect(self.show_about)
         w.quit_action.triggered.connect(w.close)
+        w.chart.shown_changed.connect(self._follow_chart)
 
     def _connect_vision(self, vision: VisionWorker) -> None:
         vision.frame_ready.connect(self._on_frame)
@@ -379,18 +381,22 @@ class AppController(QObject):
         if now >= self._stats_due:  # 4 Hz is plenty for numbers people read
             self._stats_due = now + 0.25
             self.window.set_stats(update.fps, update.inference_ms, len(update.faces))
-            self._follow_confidence(update.probabilities)
 
-    def _follow_confidence(self, probabilities: tuple[float, ...] | None) -> None:
-        """Keep the header's "N% sure" on the smoothed distribution the chart shows: the tracker
+    def _follow_chart(self, shown: tuple[float, ...]) -> None:
+        """Keep the header's "N% sure" on the value the mood's bar shows right now: the tracker
         only reports a confidence when its state changes, which would leave the header quoting
-        the moment the mood was declared."""
-        if self.camera_state != "tracking" or self.camera_mood is None or not probabilities:
+        the moment the mood was declared (99% beside a 93% bar)."""
+        if self.camera_state != "tracking" or self.camera_mood is None:
             return
-        live = float(probabilities[self.camera_mood.value])
-        if round(live * 100) != round(self.camera_confidence * 100):  # repaint only what reads differently
-            self.camera_confidence = live
+        value = float(shown[self.camera_mood.value])
+        if percent(value) != percent(self.camera_confidence):  # repaint only what reads differently
+            self.camera_confidence = value
             self._refresh_header()
+
+    def _shown_confidence(self, emotion: Emotion, reported: float) -> float:
+        """What the chart's bar for ``emotion`` shows now (the tracker's figure without a face)."""
+        chart = self.window.chart
+        return chart.displayed()[emotion.value] if chart.leading() is not None else reported
 
     def _on_first_frame_painted(self) -> None:
         if self.times.first_frame is None:
@@ -402,7 +408,7 @@ class AppController(QObject):
         """Tracker events: a new camera mood goes to the DJ; states go to the header."""
         if update.kind == "mood_changed" and update.new is not None:
             self.camera_mood = update.new
-            self.camera_confidence = update.confidence
+            self.camera_confidence = self._shown_confidence(update.new, update.confidence)
             # A mood can be declared while the reading is already unclear: keep that visible.
             self.camera_state = update.state if update.state in ("uncertain", "no_face", "camera_lost") else "tracking"
             self.times.mood_changes.append((round(self.elapsed(), 2), update.new.key, round(update.confidence, 3)))
@@ -411,7 +417,7 @@ class AppController(QObject):
         elif update.kind in ("uncertain", "no_face", "camera_lost", "tracking"):
             self.camera_state = update.kind
             if update.new is not None:
-                self.camera_confidence = update.confidence
+                self.camera_confidence = self._shown_confidence(update.new, update.confidence)
         self._refresh_header()
 
     def _effective_mode(self) -> str:

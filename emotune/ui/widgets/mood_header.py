@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from emotune.emotions import Emotion
 from emotune.ui.icons import emotion_pixmap
 from emotune.ui.widgets.elided_label import ElidedLabel
+from emotune.ui.widgets.prob_chart import percent
 
 MODES = ("starting", "camera", "uncertain", "no_face", "manual", "off")
 
@@ -73,7 +74,7 @@ class MoodHeader(QWidget):
             self.name.setText({"off": "Camera off", "no_face": "No face", "starting": "Starting…"}.get(mode, "—"))
         default_detail = {
             "starting": "Waiting for the first frame",
-            "camera": f"{confidence:.0%} sure · read from your face",
+            "camera": f"{percent(confidence)}% sure · read from your face",
             "uncertain": "Not sure yet: keeping the music as it is",
             "no_face": "Nobody in view: keeping the last mood",
             "manual": "Picked by you · press 0 for Auto",

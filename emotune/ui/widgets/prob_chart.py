@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -24,14 +24,25 @@ _TAU_S = 0.15  # time constant of the easing; ~0.5 s to settle, smooth but not l
 _SETTLED = 0.002
 
 
+def percent(probability: float) -> int:
+    """A probability as the whole percentage the chart prints (and anything quoting it should)."""
+    return round(probability * 100)
+
+
 class ProbabilityChart(QWidget):
-    """Seven rows of emoji, label, bar and percentage; the leading emotion is highlighted."""
+    """Seven rows of emoji, label, bar and percentage; the leading emotion is highlighted.
+
+    ``shown_changed`` carries the displayed values (mid-animation ones included) whenever a
+    printed percentage changes, so a label quoting one never disagrees with its bar."""
+
+    shown_changed = Signal(tuple)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create an empty chart (all bars at zero)."""
         super().__init__(parent)
         self._target = [0.0] * NUM_CLASSES
         self._shown = [0.0] * NUM_CLASSES
+        self._printed = (0,) * NUM_CLASSES
         self._active = False  # False: no face, bars are drawn greyed out
         self._last_tick = time.monotonic()
         self._timer = QTimer(self)
@@ -91,6 +102,10 @@ class ProbabilityChart(QWidget):
                 moving = True
         if not moving:
             self._timer.stop()
+        printed = tuple(percent(value) for value in self._shown)
+        if printed != self._printed:
+            self._printed = printed
+            self.shown_changed.emit(tuple(self._shown))
         self.update()
 
     # -- geometry --------------------------------------------------------------------------
@@ -158,7 +173,7 @@ class ProbabilityChart(QWidget):
                 painter.setBrush(colour)
                 painter.drawRoundedRect(fill, bar_h / 2, bar_h / 2)
             painter.setPen(theme.TEXT if is_leader else theme.TEXT_DIM)
-            text = f"{round(value * 100):d}%" if self._active else "–"
+            text = f"{percent(value):d}%" if self._active else "–"
             painter.drawText(QRectF(rect.right() - pct_w, top, pct_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
             painter.setFont(font)
         painter.end()
