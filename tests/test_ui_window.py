@@ -87,6 +87,20 @@ def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
         assert all(header == bar for header, bar in readings)
         assert len({bar for _, bar in readings}) > 3  # it was watched mid-animation, not only at rest
         assert app.window.mood_header.mode == "camera" and app.controller.camera_mood is Emotion.SAD
+
+        # Nobody in view: the bars fade to nothing, but the header keeps the last reading until
+        # the tracker says the face is gone; it never claims "0% sure".
+        app.pipeline.face_visible = False
+        camera_readings = []
+        while app.window.mood_header.mode == "camera":
+            camera_readings.append(shown_percent())
+            assert len(camera_readings) < 400, "the header never said that nobody is in view"
+            qtbot.wait(15)
+        assert app.window.mood_header.mode == "no_face" and app.window.chart.leading() is None
+        assert min(camera_readings) >= 58
+        qtbot.wait(300)  # the bars fade out under a header that no longer quotes them
+        assert percent(app.window.chart.displayed()[Emotion.SAD.value]) < 58
+        assert app.window.mood_header.detail.text().startswith("Nobody in view")
     finally:
         app.close()
 

@@ -148,6 +148,7 @@ class FakePipeline:
     def __init__(self, emotion: Emotion = Emotion.SAD, strength: float = 0.9) -> None:
         self.emotion = emotion
         self.strength = strength  # a test may change it while frames flow (read once per frame)
+        self.face_visible = True  # likewise: False and the frames have nobody in them
         self.tracker = MoodTracker()
         self.stats = _Stats()
         self.last_timings = _Timings()
@@ -155,6 +156,8 @@ class FakePipeline:
         self.bias = None
 
     def process(self, frame: np.ndarray) -> list[_Face]:
+        if not self.face_visible:
+            return []
         height, width = frame.shape[:2]
         probs = one_hot(self.emotion, self.strength)
         return [_Face(Box(width // 3, height // 4, width // 3, width // 3), probs, probs, True)]

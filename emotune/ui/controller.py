@@ -388,6 +388,8 @@ class AppController(QObject):
         the moment the mood was declared (99% beside a 93% bar)."""
         if self.camera_state != "tracking" or self.camera_mood is None:
             return
+        if self.window.chart.leading() is None:
+            return  # no face: the bars are fading out, the header keeps the last reading
         value = float(shown[self.camera_mood.value])
         if percent(value) != percent(self.camera_confidence):  # repaint only what reads differently
             self.camera_confidence = value
