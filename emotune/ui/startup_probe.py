@@ -10,8 +10,8 @@ and reads the JSON line the app prints with ``--probe``:
 * ``tensorflow_imported`` - whether anything pulled in TensorFlow (it must not);
 * the GUI-thread timer's worst gap, raw and without CPU starvation by other processes.
 
-The bars (1.5 s to the first frame, 350 MB) are checked on the median run. :func:`startup_section`
-has the signature of an ``emotune bench`` section, for ``register_section("startup", ...)``.
+The bars (1.5 s to the first frame, 350 MB) are checked on the median run. ``emotune bench``
+runs this module with ``--json`` in a child process for its ``startup`` section.
 """
 
 from __future__ import annotations
@@ -107,11 +107,6 @@ def probe(runs: int = 3, seconds: float = 6.0, *, audio: bool = True, platform: 
     except OSError:
         pass
     return summary
-
-
-def startup_section(context: Any) -> dict[str, Any]:
-    """``emotune bench`` section: three runs of six seconds, with audio."""
-    return probe(runs=3, seconds=6.0)
 
 
 def _core_list(text: str) -> list[int]:
