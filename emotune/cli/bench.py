@@ -2,9 +2,10 @@
 and how fast the desktop app starts.
 
 The report is a dict of named sections, each produced by a function registered in
-:data:`SECTIONS` (``register_section``). Other parts of the app add their own (e.g. startup
-time, memory) without touching the existing ones; sections run in registration order and can
-read the results of earlier ones from ``context.results``.
+:data:`SECTIONS` (``register_section``); more can be added without touching the existing ones.
+Sections run in registration order and can read the results of earlier ones from
+``context.results``. Sections that need Qt (``startup``) run it in a child process, so the bench
+itself never imports it.
 """
 
 from __future__ import annotations
