@@ -14,11 +14,11 @@ echo "teachers: $TEACHERS" >> "$OUT/device.txt"
 # shellcheck disable=SC2086  # TEACHERS is a list of options
 {
     run lite04w08 compact_vgg_lite --ferplus-weight 0.4 $TEACHERS --teacher-weight 0.8
-    run lite05w09 compact_vgg_lite --ferplus-weight 0.5 $TEACHERS --teacher-weight 0.9
+    run lite03w07 compact_vgg_lite --ferplus-weight 0.3 $TEACHERS --teacher-weight 0.7
     run fast04w08 compact_vgg_fast --ferplus-weight 0.4 $TEACHERS --teacher-weight 0.8
 }
 wait_for_runs
-bring_back students lite04w08 lite05w09 fast04w08 '*.out'
+bring_back students lite04w08 lite03w07 fast04w08 '*.out'
 bring_back teachers vt04/best.keras vt05/best.keras vt04/config.json vt05/config.json
 ls -la "$OUT"
 report
