@@ -40,6 +40,7 @@ def test_chart_animates_towards_new_probabilities(qtbot):
     qtbot.waitUntil(lambda: abs(chart.displayed()[Emotion.HAPPY.value] - 0.7) < 0.01, timeout=2000)
     assert chart.leading() is Emotion.HAPPY
     assert "Happy: 70%" in chart.toolTip()
+    assert "smoothed" in chart.toolTip()  # says the bars are the steady mood, not this frame
     chart.set_probabilities(None)  # no face: bars fall back and grey out
     assert chart.leading() is None
     qtbot.waitUntil(lambda: max(chart.displayed()) < 0.01, timeout=2000)

@@ -85,7 +85,9 @@ class ProbabilityChart(QWidget):
     def _describe(self) -> str:
         if not self._active:
             return "No face: nothing to classify"
-        return "\n".join(f"{e.label}: {p:.0%}" for e, p in zip(EMOTIONS, self._target, strict=True))
+        # Say what the bars are: they can disagree with the label on the face box for a moment.
+        heading = "Your mood, smoothed over about the last second (the face box shows this frame alone):"
+        return "\n".join([heading] + [f"{e.label}: {p:.0%}" for e, p in zip(EMOTIONS, self._target, strict=True)])
 
     def _step(self) -> None:
         now = time.monotonic()
