@@ -185,10 +185,15 @@ def test_primary_face_label_shows_the_smoothed_mood(qtbot):
     mood_says_happy = tuple(0.8 if e is Emotion.HAPPY else 0.2 / 6 for e in EMOTIONS)
     primary = FaceBox(10, 10, 50, 50, frame_says_surprise, is_primary=True)
     other = FaceBox(80, 10, 40, 40, frame_says_surprise)
+    view.show_frame(FrameUpdate(image, (primary,), None))  # no smoothed mood yet: the frame's own
+    assert view.labelled(primary).emotion is Emotion.SURPRISE
     view.show_frame(FrameUpdate(image, (primary, other), mood_says_happy))
     assert view.labelled(primary).emotion is Emotion.HAPPY
     assert view.labelled(primary).confidence == pytest.approx(0.8)
     assert view.labelled(other).emotion is Emotion.SURPRISE
-    view.show_frame(FrameUpdate(image, (primary,), None))  # no smoothed mood yet: the frame's own
-    assert view.labelled(primary).emotion is Emotion.SURPRISE
+    easing = tuple(0.55 if e is Emotion.HAPPY else 0.45 / 6 for e in EMOTIONS)
+    view.show_mood(easing)  # the chart's bars mid-animation: the label quotes them, not the target
+    assert view.labelled(primary).confidence == pytest.approx(0.55)
     view.grab()  # paints with both kinds of label
+    view.show_frame(FrameUpdate(image, (primary,), None))  # the tracker has no mood for this frame
+    assert view.labelled(primary).emotion is Emotion.SURPRISE

@@ -82,10 +82,13 @@ def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
         readings = []
         while abs(bar_percent() - 60) > 1:
             qtbot.wait(15)
-            readings.append((shown_percent(), bar_percent()))
+            label = app.window.video.primary_label()
+            readings.append((shown_percent(), bar_percent(), label[0], percent(label[1])))
             assert len(readings) < 400, "the bar never eased down to 60%"
-        assert all(header == bar for header, bar in readings)
-        assert len({bar for _, bar in readings}) > 3  # it was watched mid-animation, not only at rest
+        assert all(header == bar for header, bar, _, _ in readings)
+        # The face box's label quotes the same bar (the smoothed mood, not the frame's reading).
+        assert all(emotion is Emotion.SAD and on_face == bar for _, bar, emotion, on_face in readings)
+        assert len({bar for _, bar, _, _ in readings}) > 3  # it was watched mid-animation, not only at rest
         assert app.window.mood_header.mode == "camera" and app.controller.camera_mood is Emotion.SAD
 
         # Nobody in view: the bars fade to nothing, but the header keeps the last reading until

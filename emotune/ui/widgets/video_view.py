@@ -2,10 +2,10 @@
 
 The frame arrives as a QImage already copied by the worker; painting scales it to fit. The
 largest (primary) face gets a thick box in its emotion's colour; other faces get thin boxes.
-The primary face is labelled with the smoothed mood, the values the chart shows, so its label
-agrees with the chart and does not flicker with every frame's reading (on a noisy copy of the
-demo video the per-frame top class changed 21 times in 45 s, the smoothed one 3 times); other
-faces show their own frame's reading.
+The primary face is labelled with the smoothed mood, the values the chart's bars show right now
+(:meth:`show_mood`), so its label agrees with the chart and does not flicker with every frame's
+reading (on a noisy copy of the demo video the per-frame top class changed 21 times in 45 s, the
+smoothed one 3 times); other faces show their own frame's reading.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from emotune.emotions import Emotion
 from emotune.ui import theme
 from emotune.ui.frames import FaceBox, FrameUpdate
 from emotune.ui.icons import emotion_pixmap
@@ -40,7 +41,8 @@ class VideoView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._faces: tuple[FaceBox, ...] = ()
-        self._mood: tuple[float, ...] | None = None  # smoothed distribution for the primary face's label
+        self._mood: tuple[float, ...] | None = None  # what the chart's bars show, for the primary face's label
+        self._frame_has_mood = False  # whether the latest frame came with a smoothed mood at all
         self._capturing = False
         self._message = "Starting the camera…"
         self._source_label = ""
@@ -62,7 +64,9 @@ class VideoView(QWidget):
         """Show a new frame and its faces (GUI thread)."""
         self._image = update.image
         self._faces = update.faces
-        self._mood = update.probabilities
+        self._frame_has_mood = update.probabilities is not None
+        if self._mood is None:
+            self._mood = update.probabilities  # until the chart reports what it shows
         self._capturing = True
         self._message = ""
         self.frames_shown += 1
@@ -116,12 +120,26 @@ class VideoView(QWidget):
         self._draw_indicator(painter)
         painter.end()
 
+    def show_mood(self, shown: tuple[float, ...]) -> None:
+        """The values the chart's bars show now (its ``shown_changed`` signal): the primary face's
+        label quotes the same numbers as the bars, also while they ease towards a new reading."""
+        self._mood = tuple(shown)
+        if self._faces:
+            self.update()
+
     def labelled(self, face: FaceBox) -> FaceBox:
         """``face`` with the probabilities its label shows: the smoothed mood for the primary face
-        once there is one (before that, and for other faces, the frame's own reading)."""
-        if face.is_primary and face.probabilities and self._mood is not None:
+        while there is one (otherwise, and for other faces, the frame's own reading)."""
+        if face.is_primary and face.probabilities and self._frame_has_mood and self._mood is not None:
             return replace(face, probabilities=self._mood)
         return face
+
+    def primary_label(self) -> tuple[Emotion, float] | None:
+        """The emotion and probability the primary face's label shows, or ``None`` without one."""
+        primary = next((self.labelled(f) for f in self._faces if f.is_primary), None)
+        if primary is None or primary.emotion is None:
+            return None
+        return primary.emotion, primary.confidence
 
     def _draw_face(self, painter: QPainter, face: FaceBox, target: QRectF, scale: float) -> None:
         box = QRectF(target.left() + face.x * scale, target.top() + face.y * scale, face.w * scale, face.h * scale)
