@@ -87,7 +87,7 @@ class ProbabilityChart(QWidget):
             return "No face: nothing to classify"
         # Say what the bars are: a steady reading, not the last frame's.
         heading = "Your mood, smoothed over about the last second:"
-        return "\n".join([heading] + [f"{e.label}: {p:.0%}" for e, p in zip(EMOTIONS, self._target, strict=True)])
+        return "\n".join([heading] + [f"{e.label}: {percent(p)}%" for e, p in zip(EMOTIONS, self._target, strict=True)])
 
     def _step(self) -> None:
         now = time.monotonic()
