@@ -23,6 +23,7 @@ import numpy as np
 
 from emotune.emotions import CLASS_NAMES, NUM_CLASSES, Emotion
 from emotune.paths import DEFAULT_MODEL
+from emotune.vision.native_stderr import LITERT_NOISE, native_stderr_without
 from emotune.vision.preprocess import FACE_SIZE, preprocess, to_model_input
 
 __all__ = [
@@ -185,8 +186,9 @@ class EmotionClassifier:
             raise ModelLoadError(f"cannot read emotion model {model_path}: {error}") from error
 
         def factory() -> Any:
-            interpreter = interpreter_class(model_content=content, num_threads=num_threads)
-            interpreter.allocate_tensors()
+            with native_stderr_without(LITERT_NOISE):
+                interpreter = interpreter_class(model_content=content, num_threads=num_threads)
+                interpreter.allocate_tensors()
             return interpreter
 
         try:
