@@ -33,6 +33,24 @@ def test_the_filter_drops_only_the_named_lines_and_keeps_their_order():
     assert err.splitlines() == ["before", "WARNING: keep me", "python line", "INFO: noise outside the block stays"]
 
 
+
+def test_captures_from_several_threads_leave_stderr_pointing_at_the_terminal():
+    err = _stderr_of(
+        """
+        import os, threading, time
+        from emotune.vision.native_stderr import native_stderr_without
+        def chatter(n):
+            with native_stderr_without(("INFO:",)):
+                os.write(2, f"INFO: {n}\\n".encode())
+                time.sleep(0.01)
+        threads = [threading.Thread(target=chatter, args=(n,)) for n in range(8)]
+        for thread in threads: thread.start()
+        for thread in threads: thread.join()
+        os.write(2, b"after the threads\\n")
+        """
+    )
+    assert err == "after the threads\n"
+
 def test_loading_the_shipped_model_prints_nothing_on_stderr():
     assert DEFAULT_MODEL.is_file()
     err = _stderr_of(

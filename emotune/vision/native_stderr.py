@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 LITERT_NOISE = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",)
 """Lines LiteRT prints on every interpreter start that say nothing a user needs."""
+
+# Descriptor 2 belongs to the whole process: two overlapping captures would restore each other's
+# temporary file as stderr, so they take turns.
+_CAPTURE_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -31,9 +36,9 @@ def native_stderr_without(noise: tuple[str, ...]) -> Iterator[None]:
         yield
         return
     sys.stderr.flush()
-    saved = os.dup(descriptor)
     # A file rather than a pipe: a pipe's buffer could fill and block the native writer.
-    with tempfile.TemporaryFile() as capture:
+    with _CAPTURE_LOCK, tempfile.TemporaryFile() as capture:
+        saved = os.dup(descriptor)
         os.dup2(capture.fileno(), descriptor)
         try:
             yield
