@@ -20,6 +20,7 @@ LITERT_NOISE = ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",)
 # Descriptor 2 belongs to the whole process: two overlapping captures would restore each other's
 # temporary file as stderr, so they take turns.
 _CAPTURE_LOCK = threading.Lock()
+STDERR_FD = 2
 
 
 @contextmanager
@@ -27,28 +28,32 @@ def native_stderr_without(noise: tuple[str, ...]) -> Iterator[None]:
     """Run the block with file descriptor 2 captured, then write back every line that does not
     start with one of ``noise``, so warnings and errors still reach the terminal.
 
-    Where stderr has no real descriptor (some test runners, embedded interpreters) the block runs
-    unchanged.
+    Native code writes to descriptor 2 whatever ``sys.stderr`` is, so that is the one captured.
+    Where the process has no descriptor 2 (a detached GUI launch) the block runs unchanged.
     """
     try:
-        descriptor = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
+        os.fstat(STDERR_FD)
+    except OSError:
         yield
         return
-    sys.stderr.flush()
     # A file rather than a pipe: a pipe's buffer could fill and block the native writer.
     with _CAPTURE_LOCK, tempfile.TemporaryFile() as capture:
-        saved = os.dup(descriptor)
-        os.dup2(capture.fileno(), descriptor)
+        sys.stderr.flush()
+        saved = os.dup(STDERR_FD)
+        os.dup2(capture.fileno(), STDERR_FD)
         try:
             yield
         finally:
             sys.stderr.flush()
-            os.dup2(saved, descriptor)
+            os.dup2(saved, STDERR_FD)
             os.close(saved)
             capture.seek(0)
-            text = capture.read().decode("utf-8", "replace")
-            kept = "".join(line for line in text.splitlines(keepends=True) if not line.startswith(noise))
-            if kept:
-                sys.stderr.write(kept)
-                sys.stderr.flush()
+            prefixes = noise_bytes(noise)
+            kept = b"".join(line for line in capture.read().splitlines(keepends=True) if not line.startswith(prefixes))
+            while kept:  # os.write may take only part of a large buffer
+                kept = kept[os.write(STDERR_FD, kept) :]
+
+
+def noise_bytes(noise: tuple[str, ...]) -> tuple[bytes, ...]:
+    """The ``noise`` prefixes as UTF-8 bytes, to compare with raw descriptor output."""
+    return tuple(prefix.encode("utf-8") for prefix in noise)
