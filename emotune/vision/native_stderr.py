@@ -48,12 +48,8 @@ def native_stderr_without(noise: tuple[str, ...]) -> Iterator[None]:
             os.dup2(saved, STDERR_FD)
             os.close(saved)
             capture.seek(0)
-            prefixes = noise_bytes(noise)
+            prefixes = tuple(prefix.encode("utf-8") for prefix in noise)  # the descriptor carries bytes
             kept = b"".join(line for line in capture.read().splitlines(keepends=True) if not line.startswith(prefixes))
             while kept:  # os.write may take only part of a large buffer
                 kept = kept[os.write(STDERR_FD, kept) :]
 
-
-def noise_bytes(noise: tuple[str, ...]) -> tuple[bytes, ...]:
-    """The ``noise`` prefixes as UTF-8 bytes, to compare with raw descriptor output."""
-    return tuple(prefix.encode("utf-8") for prefix in noise)
