@@ -67,7 +67,8 @@ def reinstall_command() -> str:
     kind = install_kind()
     if kind is InstallKind.CHECKOUT:
         return "`git pull`, then `make setup`"
-    if kind is InstallKind.WHEEL and "pipx" in Path(sys.prefix).parts:
+    # pipx keeps its bookkeeping file in the root of every venv it makes.
+    if kind is InstallKind.WHEEL and (Path(sys.prefix) / "pipx_metadata.json").is_file():
         return "`pipx reinstall emotune`"
     return "`pip install --force-reinstall` with the EmoTune wheel or folder you installed from"
 

@@ -137,7 +137,8 @@ def test_missing_model_fix_fits_each_install_kind(monkeypatch, tmp_path):
     assert paths.install_kind() is paths.InstallKind.WHEEL
     fix = paths.missing_model_fix()
     assert fix.startswith("Reinstall EmoTune") and "--model PATH" in fix and "git" not in fix
-    monkeypatch.setattr(sys, "prefix", "/home/u/.local/pipx/venvs/emotune")
+    (tmp_path / "pipx_metadata.json").write_text("{}")
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))  # a venv pipx made
     assert "`pipx reinstall emotune`" in paths.missing_model_fix()
     # A path the user chose gets advice about that path, not a reinstall.
     assert "--model" in paths.missing_model_fix(tmp_path / "mine.tflite")
