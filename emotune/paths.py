@@ -80,7 +80,11 @@ def missing_model_fix(model_path: Path | str | None = None) -> str:
     user chose gets advice about that path instead of a reinstall.
     """
     if model_path is not None and Path(model_path).resolve() != DEFAULT_MODEL.resolve():
-        return "Check the path given with --model, or leave --model out to use the shipped model."
+        return (
+            "Check the path given with --model (or export a model there with "
+            "`emotune train --export-from RUN_DIR/best.keras`), or leave --model out to use the "
+            "shipped model."
+        )
     kind = install_kind()
     if kind is InstallKind.WHEEL:
         return f"Reinstall EmoTune ({reinstall_command()}), or pass --model PATH."
