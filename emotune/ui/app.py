@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from emotune.desktop import APP_ID, app_icon_files
 from emotune.settings import Settings
 from emotune.ui.options import GuiOptions
 
@@ -147,7 +149,11 @@ def run_app(options: GuiOptions) -> int:
     app.setApplicationName("EmoTune")
     app.setApplicationDisplayName("EmoTune")
     app.setOrganizationName("EmoTune")
-    app.setDesktopFileName("emotune")
+    app.setDesktopFileName(APP_ID)  # the launcher entry's id, so the desktop pairs them
+    icon = QIcon()
+    for path in app_icon_files():
+        icon.addFile(str(path))
+    app.setWindowIcon(icon)
 
     from emotune.ui.controller import AppController
     from emotune.ui.main_window import MainWindow
