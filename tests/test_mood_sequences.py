@@ -11,7 +11,7 @@ import pytest
 from vision_fakes import BrightnessClassifier
 
 from emotune.devtools import mood_sessions
-from emotune.devtools.mood_benchmark import make_tracker, run_filter, score_filter
+from emotune.devtools.mood_benchmark import format_report, make_tracker, run_filter, score_filter
 from emotune.devtools.mood_scoring import (
     NO_MOOD,
     compare_timelines,
@@ -311,13 +311,15 @@ def test_score_filter_replays_the_tracker_and_checks_frame_rates(tiny_sessions):
     # The stub reads every non-happy face as sad, so the neutral session shows sad, not neutral.
     assert report["neutral_session"]["shown"]["non_neutral_share"] > 0.5
     assert json.loads(json.dumps(report)) == report
+    text = format_report(report)
+    assert "talking session (shown)" in text and "10 vs 60 fps" in text
     with pytest.raises(ValueError, match="no session"):
         score_filter(sessions, {}, fps=7)
 
 
 def test_run_filter_reads_the_shown_and_the_music_mood():
     class Lagging:
-        """Shows each frame's top class; music stays on the first one; no mood on the first frame."""
+        """Shows each frame's top class, music stays on the first; no mood on the first frame."""
 
         def __init__(self):
             self.first = None

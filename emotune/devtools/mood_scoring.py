@@ -134,7 +134,7 @@ def _percentile(values: Sequence[float], q: float) -> float | None:
 
 
 def _share(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole > 0 else None
+    return round(float(part) / float(whole), 4) if whole > 0 else None
 
 
 def summarize(scores: Iterable[TimelineScore]) -> dict[str, object]:

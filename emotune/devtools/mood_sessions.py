@@ -182,7 +182,8 @@ class Session:
         """Subsampling step from the base rate to ``fps``; raises ValueError if not a divisor."""
         if fps <= 0 or self.base_fps % fps:
             raise ValueError(
-                f"{fps} fps is not available: sessions were rendered at {self.base_fps} fps (use a divisor)"
+                f"{fps} fps is not available: {self.name} was rendered at {self.base_fps} fps"
+                " (use a divisor)"
             )
         return self.base_fps // fps
 
