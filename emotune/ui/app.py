@@ -154,11 +154,12 @@ def run_app(options: GuiOptions) -> int:
     from emotune.ui.responsiveness import TimerLagProbe
     from emotune.ui.theme import apply_theme
     from emotune.ui.workers.vision_worker import VisionWorker
+    from emotune.vision.driver import VisionOptions
 
     apply_theme(app)
     settings = Settings()
     window = MainWindow()
-    vision = VisionWorker(options.model)
+    vision = VisionWorker(VisionOptions(model=options.model))
     controller = AppController(
         window,
         None,
