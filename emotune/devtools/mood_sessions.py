@@ -462,7 +462,8 @@ class SessionSet:
     sessions: list[Session]
     model: str
     class_prior: tuple[float, ...] | None = None
-    """The model's training class prior when its metadata has one (for the mood filter)."""
+    """The model's class prior when it declares one (as the vision driver reads it); None lets
+    the tracker use its default."""
     info: dict[str, Any] = field(default_factory=dict)
     """Build facts: seconds, frames, whether the cache was used, faces per class."""
 
@@ -498,7 +499,10 @@ def _file_digest(path: Path) -> str:
 
 
 def _model_prior(classifier: Any) -> tuple[float, ...] | None:
-    prior = getattr(getattr(classifier, "metadata", None), "class_prior", None)
+    # Where the vision driver looks (emotune.vision.driver.build_pipeline), then the metadata.
+    prior = getattr(classifier, "class_prior", None)
+    if prior is None:
+        prior = getattr(getattr(classifier, "metadata", None), "class_prior", None)
     return tuple(float(p) for p in prior) if prior is not None else None
 
 
