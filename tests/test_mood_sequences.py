@@ -62,6 +62,9 @@ def test_a_filter_lagging_one_second_has_one_second_onsets_and_no_spurious_switc
     assert result["steady_min"] == pytest.approx(12 / 60, abs=0.01)
     assert result["per_class"]["happy"]["time_right"] == pytest.approx(0.8, abs=1e-3)
     assert result["per_class"]["sad"]["onset_median_s"] == pytest.approx(1.0)
+    # The one neutral segment after an expression is also reached 1 s late.
+    assert result["neutral_return_median_s"] == pytest.approx(1.0)
+    assert result["neutral_return_rate"] == 1.0
 
 
 def test_a_blip_on_a_steady_stretch_is_two_spurious_switches_one_to_a_wrong_mood():
@@ -91,6 +94,7 @@ def test_no_mood_counts_as_wrong_and_an_unreached_segment_lowers_the_reach_rate(
     assert result["time_right"] == pytest.approx((16 - 1 - 4) / 16, abs=1e-3)
     assert result["wrong_mood_time"] == 0  # showing neutral or nothing is not a wrong mood
     assert result["reach_rate"] == 0.5 and result["onset_median_s"] == 0.0
+    assert result["neutral_return_rate"] == 1.0 and result["neutral_return_median_s"] == 0.0
     assert (
         result["per_class"]["fear"]["reach_rate"] == 0.0
         and result["per_class"]["happy"]["reach_rate"] == 1.0

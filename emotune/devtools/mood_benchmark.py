@@ -278,7 +278,9 @@ def format_report(report: Mapping[str, Any]) -> str:
             f"  {speed:<6} right {_pct(r['time_right'])}, onset median {r['onset_median_s']} s"
             f" / p90 {r['onset_p90_s']} s (reached {_pct(r['reach_rate'])} of {r['segments']}),"
             f" wrong mood {_pct(r['wrong_mood_time'])}, spurious {r['spurious_per_min']}/min"
-            f" ({r['spurious_wrong_per_min']}/min to a wrong mood)"
+            f" ({r['spurious_wrong_per_min']}/min to a wrong mood), back to neutral median"
+            f" {r['neutral_return_median_s']} s / p90 {r['neutral_return_p90_s']} s"
+            f" (reached {_pct(r['neutral_return_rate'])})"
         )
         per_class = ", ".join(
             f"{key} {_pct(c['time_right'])}"

@@ -16,7 +16,9 @@ Measures (:func:`score_timeline`, pooled over sessions by :func:`summarize`):
   included) more than ``steady_after_s`` after the last true change, per minute of such time
   (a late switch to the right mood counts too; ``spurious_wrong_per_min`` counts only changes to
   a mood other than the truth);
-* per class: time right and reach rate.
+* per class: time right and reach rate;
+* return to neutral: the same latency for neutral segments that follow an expression (how long
+  an expression is held after the face relaxed).
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ class TimelineScore:
     class_right_s: np.ndarray = field(default_factory=lambda: np.zeros(NUM_CLASSES))
     onsets: list[tuple[int, float | None]] = field(default_factory=list)
     """``(class, latency in seconds or None when never reached)`` per non-neutral segment."""
+    returns: list[float | None] = field(default_factory=list)
+    """The same latency for each neutral segment after the first (back to neutral)."""
 
 
 def score_timeline(
@@ -115,11 +119,12 @@ def score_timeline(
     since_change = np.empty(len(times))
     for first, end, emotion in runs:
         since_change[first:end] = times[first:end] - times[first]
+        hits = np.flatnonzero(right[first:end])
+        latency = float(times[first + hits[0]] - times[first]) if len(hits) else None
         if emotion != NEUTRAL:
-            hits = np.flatnonzero(right[first:end])
-            score.onsets.append(
-                (emotion, float(times[first + hits[0]] - times[first]) if len(hits) else None)
-            )
+            score.onsets.append((emotion, latency))
+        elif first > 0:
+            score.returns.append(latency)
     steady = since_change > steady_after_s
     score.steady_s = float(durations[steady].sum())
     if len(shown) > 1:
@@ -167,6 +172,8 @@ def summarize(scores: Iterable[TimelineScore]) -> dict[str, object]:
             )
         per_class[emotion.key] = entry
     spurious = sum(s.spurious for s in scores)
+    returns = [r for s in scores for r in s.returns]
+    returned = [r for r in returns if r is not None]
     return {
         "time_right": _share(sum(s.right_s for s in scores), total),
         "onset_median_s": _percentile(reached, 50),
@@ -180,6 +187,9 @@ def summarize(scores: Iterable[TimelineScore]) -> dict[str, object]:
         if steady > 0
         else None,
         "steady_min": round(steady / 60.0, 2),
+        "neutral_return_median_s": _percentile(returned, 50),
+        "neutral_return_p90_s": _percentile(returned, 90),
+        "neutral_return_rate": _share(len(returned), len(returns)),
         "per_class": per_class,
     }
 
