@@ -362,7 +362,7 @@ def test_make_tracker_takes_config_overrides_and_rejects_unknown_ones():
 # -- CLI hooks ---------------------------------------------------------------------------------
 
 
-def test_bench_section_is_skipped_clearly_without_data(monkeypatch, capsys):
+def test_bench_section_is_skipped_clearly_without_data(tmp_path, monkeypatch, capsys):
     from emotune.cli import main
     from emotune.vision import classifier as classifier_module
 
@@ -378,6 +378,22 @@ def test_bench_section_is_skipped_clearly_without_data(monkeypatch, capsys):
     )
     section = json.loads(capsys.readouterr().out)["mood_sequences"]
     assert "skipped" in section and "--data" in section["skipped"]
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, something=np.zeros(3))
+    assert main(["bench", "--json", "--sections", "mood_sequences", "--data", str(wrong)]) == 0
+    assert "not a FER2013" in json.loads(capsys.readouterr().out)["mood_sequences"]["error"]
+
+
+def test_a_file_that_is_not_the_data_set_gets_a_one_line_error(tmp_path, capsys):
+    from emotune.cli import main
+
+    wrong = tmp_path / "wrong.npz"
+    np.savez(wrong, something=np.zeros(3))
+    with pytest.raises(ValueError, match="not a FER2013"):
+        mood_sessions.load_tuning_faces(wrong, np.arange(2))
+    assert main(["evaluate", "--sequences", "--data", str(wrong)]) == 1
+    err = capsys.readouterr().err
+    assert "not a FER2013" in err and "Traceback" not in err
 
 
 def test_evaluate_sequences_prints_the_benchmark_for_the_model(tmp_path, monkeypatch, capsys):

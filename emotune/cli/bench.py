@@ -299,7 +299,10 @@ def _mood_sequences(context: BenchContext) -> dict[str, Any]:
         return {"skipped": f"no data file ({where}): pass --data FILE or set $EMOTUNE_DATA"}
     from emotune.devtools.mood_benchmark import benchmark_report
 
-    return benchmark_report(data, classifier=context.classifier)
+    try:
+        return benchmark_report(data, classifier=context.classifier)
+    except ValueError as error:
+        return {"error": str(error)}
 
 
 register_section("mood_sequences", _mood_sequences)

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import time
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,17 +101,23 @@ def load_tuning_faces(
     data_path: str | Path, tune_index: str | Path | np.ndarray = DEFAULT_TUNE_INDEX
 ) -> FacePool:
     """The tuning split's faces (faces-only train rows picked by ``tune_index``) that have a
-    strict FER+ majority for one of our seven classes."""
+    strict FER+ majority for one of our seven classes. Raises FileNotFoundError when the file is
+    missing and ValueError when it is not the expected npz."""
     path = Path(data_path)
     if not path.is_file():
         raise FileNotFoundError(f"data file {path} not found")
     index = np.load(tune_index) if not isinstance(tune_index, np.ndarray) else tune_index
-    with np.load(path) as data:
-        faces_only = ~data["nf_train"]
-        faces = data["x_train"][faces_only][index]
-        votes = data["ferplus_votes_train"][faces_only][index]
-        columns = list(data["ferplus_vote_columns"])
-    labels = strict_majority(votes, columns)
+    try:
+        with np.load(path) as data:
+            faces_only = ~data["nf_train"]
+            faces = data["x_train"][faces_only][index]
+            votes = data["ferplus_votes_train"][faces_only][index]
+            columns = list(data["ferplus_vote_columns"])
+        labels = strict_majority(votes, columns)
+    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(
+            f"{path} is not a FER2013+FER+ npz with the train split: {error}"
+        ) from error
     keep = labels >= 0
     return FacePool(np.ascontiguousarray(faces[keep]), labels[keep])
 
