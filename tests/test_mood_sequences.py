@@ -22,7 +22,8 @@ from emotune.devtools.mood_scoring import (
     summarize,
     talking_summary,
 )
-from emotune.devtools.mood_sessions import Segment, Session, build_sessions, truth_at
+from emotune.devtools.mood_sessions import Session, build_sessions
+from emotune.devtools.mood_timelines import FacePool, Segment, load_tuning_faces, truth_at
 from emotune.emotions import EMOTIONS, Emotion
 
 ANGRY, FEAR, HAPPY, NEUTRAL, SAD = (
@@ -172,9 +173,7 @@ def test_a_session_at_a_lower_rate_is_a_subsample_of_the_same_frames():
 def test_plans_balance_the_expressions_and_never_reuse_a_face_while_others_are_left():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(7), 40)
-    pool = mood_sessions.FacePool(
-        rng.integers(0, 256, (len(labels), 48, 48)).astype(np.uint8), labels
-    )
+    pool = FacePool(rng.integers(0, 256, (len(labels), 48, 48)).astype(np.uint8), labels)
     sessions = mood_sessions.plan_sessions(pool, seed=3, chains=6)
     chains = [s for s in sessions if s.kind == "chain"]
     counts = np.bincount(
@@ -390,7 +389,7 @@ def test_a_file_that_is_not_the_data_set_gets_a_one_line_error(tmp_path, capsys)
     wrong = tmp_path / "wrong.npz"
     np.savez(wrong, something=np.zeros(3))
     with pytest.raises(ValueError, match="not a FER2013"):
-        mood_sessions.load_tuning_faces(wrong, np.arange(2))
+        load_tuning_faces(wrong, np.arange(2))
     assert main(["evaluate", "--sequences", "--data", str(wrong)]) == 1
     err = capsys.readouterr().err
     assert "not a FER2013" in err and "Traceback" not in err
