@@ -129,6 +129,7 @@ class MoodConfig:
         """Where a mood goes when it changes: ``neutral_prior`` on neutral, the rest shared."""
         prior = np.full(NUM_CLASSES, (1.0 - self.neutral_prior) / (NUM_CLASSES - 1))
         prior[Emotion.NEUTRAL.value] = self.neutral_prior
+        prior.flags.writeable = False
         return prior
 
 
@@ -226,13 +227,24 @@ class MoodTracker:
         ``class_prior`` is the classifier's average output over its training data (canonical
         order); without it :data:`TRAINING_CLASS_PRIOR` is used.
         """
-        self.config = config or MoodConfig()
+        self._config = config or MoodConfig()
+        self._mood_prior = self._config.mood_prior
         prior = np.asarray(class_prior if class_prior is not None else TRAINING_CLASS_PRIOR, float)
         if prior.shape != (NUM_CLASSES,) or not np.all(prior > 0) or not np.isfinite(prior).all():
             raise ValueError(f"class_prior needs {NUM_CLASSES} positive numbers, got {prior!r}")
         self.class_prior = prior / prior.sum()
         self._listeners: list[tuple[MoodListener, frozenset[MoodEventKind] | None]] = []
         self.reset()
+
+    @property
+    def config(self) -> MoodConfig:
+        """The filter's settings; assigning new ones keeps the belief (e.g. a new music hold)."""
+        return self._config
+
+    @config.setter
+    def config(self, config: MoodConfig) -> None:
+        self._config = config
+        self._mood_prior = config.mood_prior
 
     # -- observers ---------------------------------------------------------------------------
 
@@ -273,7 +285,7 @@ class MoodTracker:
         self.switches = 0
         # Recent events for CLIs/tests; bounded so a long session cannot grow it without limit.
         self.events: deque[MoodEvent] = deque(maxlen=1000)
-        self._belief = self.config.mood_prior.copy()
+        self._belief = self._mood_prior.copy()
         self._seen_face = False
         self._last_time: float | None = None
         self._last_face: float | None = None
@@ -334,8 +346,8 @@ class MoodTracker:
         # Evidence covers the time since the last frame *with a face*, capped: after a gap the
         # first frame is one short look, not seconds of proof.
         since_face = dt if self._last_face is None else timestamp - self._last_face
-        weight = min(max(since_face, 0.0), self.config.max_step_s) if self._seen_face else 0.0
-        self._correct(frame_evidence(p, self.class_prior, weight, self.config))
+        weight = min(max(since_face, 0.0), self._config.max_step_s) if self._seen_face else 0.0
+        self._correct(frame_evidence(p, self.class_prior, weight, self._config))
         self._seen_face = True
         self._last_face = timestamp
         self._decide(timestamp)
@@ -354,8 +366,8 @@ class MoodTracker:
         """Transition step: a mood persists over ``dt`` with probability exp(-dt / duration)."""
         if dt <= 0:
             return
-        stay = math.exp(-dt / self.config.mood_duration_s)
-        self._belief = stay * self._belief + (1.0 - stay) * self.config.mood_prior
+        stay = math.exp(-dt / self._config.mood_duration_s)
+        self._belief = stay * self._belief + (1.0 - stay) * self._mood_prior
 
     def _correct(self, log_evidence: np.ndarray) -> None:
         """Bayes' rule in log space, then the floor (renormalised)."""
@@ -420,7 +432,7 @@ class MoodTracker:
     def _on_no_face(self, t: float) -> None:
         since = self._last_face if self._last_face is not None else self._first_seen
         assert since is not None
-        if t - since >= self.config.no_face_after_s and self.state is not MoodState.NO_FACE:
+        if t - since >= self._config.no_face_after_s and self.state is not MoodState.NO_FACE:
             self._spread_since = None
             self._set_state(MoodState.NO_FACE, t)
 
