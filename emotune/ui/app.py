@@ -138,6 +138,24 @@ def _prewarm_imports() -> None:
     threading.Thread(target=work, name="emotune-prewarm", daemon=True).start()
 
 
+def _start_mpris(controller: Any, window: Any) -> None:
+    """Desktop media controls over D-Bus; without a session bus the app runs as before."""
+    from emotune.paths import user_data_dir
+    from emotune.ui.mpris import start_mpris
+
+    service, problem = start_mpris(
+        controller.player,
+        raise_window=lambda: (window.showNormal(), window.raise_(), window.activateWindow()),
+        quit_app=window.close,
+        art_dir=user_data_dir() / "mpris-art",
+        parent=controller,
+    )
+    if service is None:
+        log.info("MPRIS off: %s", problem)
+    else:  # the bus takes the name back when the process ends
+        log.info("MPRIS on as %s", service.service_name)
+
+
 def run_app(options: GuiOptions) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     process_start = process_start_monotonic()
@@ -175,6 +193,7 @@ def run_app(options: GuiOptions) -> int:
     controller.startup_settled.connect(lambda: audio.start(settings, options.no_audio))
     window.show()
     controller.start()
+    _start_mpris(controller, window)
 
     lag = TimerLagProbe(parent=controller) if options.probe else None
     if lag is not None:

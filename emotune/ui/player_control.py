@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from emotune.emotions import Emotion
 from emotune.music.recommender import EMPTY_MOOD, Note
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 class PlayerControl(QObject):
     """Owns the PlayerBridge (once the DJ exists) and keeps the player panel and queue current."""
 
+    state_rendered = Signal(object)  # the DJState just shown (for MPRIS and other listeners)
+
     def __init__(self, window: MainWindow, settings: Settings, parent: QObject | None = None) -> None:
         """Connect the panel, the queue, the playback menu and the media keys."""
         super().__init__(parent)
@@ -40,6 +42,7 @@ class PlayerControl(QObject):
         self.dj: Any | None = None
         self.bridge: PlayerBridge | None = None
         self.state: Any = None  # the latest DJState from the player thread
+        self.position = 0.0  # seconds into the current track, as last reported
         self._shown_entry_id: int | None = None
         self._cover_path: str | None = None
         self.covers = CoverLoader(self)
@@ -115,6 +118,16 @@ class PlayerControl(QObject):
         """Pause (media Pause/Stop keys)."""
         if self.dj is not None:
             self.command(self.dj.pause)
+
+    def play(self) -> None:
+        """Play or resume (MPRIS Play)."""
+        if self.dj is not None:
+            self.command(self.dj.play)
+
+    def stop(self) -> None:
+        """Stop; the queue is kept (MPRIS Stop)."""
+        if self.dj is not None:
+            self.command(self.dj.stop)
 
     def next(self) -> None:
         """Skip to the next queued track (Ctrl+Right)."""
@@ -202,6 +215,8 @@ class PlayerControl(QObject):
         self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in state.upcoming])
         if not state.notes:
             self.window.set_queue_note("")
+        self.position = state.position
+        self.state_rendered.emit(state)
 
     def _show_entry(self, entry: Any) -> None:
         self._shown_entry_id = entry.id
@@ -217,6 +232,7 @@ class PlayerControl(QObject):
             self.window.player.set_cover(image, current.track.emotion if current else None)
 
     def _on_position(self, seconds: float, duration: Any) -> None:
+        self.position = seconds
         self.window.player.set_position(seconds, duration)
 
     def _on_finished(self) -> None:
