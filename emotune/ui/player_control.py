@@ -56,7 +56,11 @@ class PlayerControl(QObject):
         p.seek_requested.connect(self.seek)
         p.volume_changed.connect(self.set_volume)
         p.strategy_changed.connect(self.set_strategy)
-        w.queue.itemDoubleClicked.connect(self._jump_to_item)
+        w.queue.play_now_requested.connect(self.play_row_now)
+        w.queue.play_next_requested.connect(self.play_row_next)
+        w.queue.remove_requested.connect(self.remove_row)
+        w.queue.move_requested.connect(self.move_row)
+        w.queue.clear_requested.connect(self.clear_upcoming)
         w.play_action.triggered.connect(self.toggle)
         w.next_action.triggered.connect(self.next)
         w.previous_action.triggered.connect(self.previous)
@@ -189,13 +193,47 @@ class PlayerControl(QObject):
 
         self.command(play_unless_active)
 
-    def _jump_to_item(self, item: Any) -> None:
-        if self.dj is None or self.state is None:
-            return
-        row = self.window.queue.row(item)
-        upcoming = self.state.upcoming
-        if 0 <= row < len(upcoming):
-            self.command(self.dj.jump_to, upcoming[row].id)
+    # -- queue edits (rows of the upcoming list as last shown, 0 = next) -----------------------
+
+    def _entry_id(self, row: int) -> int | None:
+        upcoming = self.state.upcoming if self.state is not None else []
+        return upcoming[row].id if 0 <= row < len(upcoming) else None
+
+    def _edit(self, method: str, row: int, *args: Any) -> None:
+        entry_id = self._entry_id(row)
+        if self.dj is not None and entry_id is not None:
+            self.command(getattr(self.dj, method), entry_id, *args)
+
+    def play_row_now(self, row: int) -> None:
+        """Play that upcoming entry now (double-click, Enter, Play now)."""
+        self._edit("jump_to", row)
+
+    def play_row_next(self, row: int) -> None:
+        """Move that entry to the front; it becomes the listener's."""
+        self._edit("play_next", row)
+
+    def remove_row(self, row: int) -> None:
+        """Take that entry out of the queue."""
+        self._edit("remove", row)
+
+    def move_row(self, row: int, to_row: int) -> None:
+        """Move that entry to ``to_row``; it becomes the listener's."""
+        self._edit("move", row, int(to_row))
+
+    def clear_upcoming(self) -> None:
+        """Forget every upcoming entry; the DJ plans afresh."""
+        if self.dj is not None:
+            self.command(self.dj.clear_upcoming)
+
+    def enqueue(self, tracks: list[Any], play_next: bool = False) -> None:
+        """Queue tracks as the listener's (the library view's Play next / Add to queue)."""
+        if self.dj is not None and tracks:
+            self.command(lambda: self.dj.enqueue(tracks, play_next=play_next))
+
+    def play_track_now(self, track: Any) -> None:
+        """Play ``track`` at once (the library view's Play now)."""
+        if self.dj is not None:
+            self.command(self.dj.play_now, track)
 
     # -- news from the player thread (queued to the GUI thread) ------------------------------
 
@@ -212,7 +250,7 @@ class PlayerControl(QObject):
         elif current.id != self._shown_entry_id:
             self._show_entry(current)
         panel.set_position(state.position, state.duration)
-        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in state.upcoming])
+        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration, e.user, e.id) for e in state.upcoming])
         if not state.notes:
             self.window.set_queue_note("")
         self.position = state.position
