@@ -27,6 +27,7 @@ from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_control import PlayerControl, dismiss_later
 from emotune.ui.tag_control import TagControl
+from emotune.ui.timeline_export import TimelineExporter
 from emotune.ui.widgets.prob_chart import percent
 from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
 
@@ -89,6 +90,7 @@ class AppController(QObject):
         self.library = LibraryControl(window, settings, library_folders, scanner, self)
         self.library.loaded.connect(self._on_library_loaded)
         self.tagging = TagControl(window, self._playing_track, self.library.rescan, parent=self)
+        self.exporter = TimelineExporter(window, self)
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()

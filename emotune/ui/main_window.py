@@ -125,6 +125,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.export_timeline_action = file_menu.addAction("&Export mood timeline…")
+        self.export_timeline_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_timeline_action.setToolTip("Save the mood timeline as CSV, with a PNG of the chart")
+        self.preferences_action = file_menu.addAction("&Preferences…")
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        file_menu.addSeparator()
         camera = bar.addMenu("&Camera")
         self.camera_on_action = QAction("Camera &on", self, checkable=True)
         self.camera_on_action.setShortcut(QKeySequence("Ctrl+K"))
@@ -182,8 +190,7 @@ class MainWindow(QMainWindow):
         self.about_action = help_menu.addAction("&About EmoTune…")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        camera.addSeparator()
-        camera.addAction(self.quit_action)
+        file_menu.addAction(self.quit_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

@@ -24,6 +24,7 @@ from emotune.ui import theme
 from emotune.ui.icons import emotion_pixmap
 
 GAP_S = 3.0
+LOG_LIMIT = 4 * 3600 * 2  # samples kept for File ▸ Export: four hours at the controller's 2 per second
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class TimelineSample:
     probabilities: tuple[float, ...] | None
     mood: Emotion | None
     mode: str  # as in MoodHeader: camera / uncertain / no_face / manual / off
+    music_mood: Emotion | None = None  # the mood the music followed (the shown one unless given)
 
 
 class MoodTimeline(QWidget):
@@ -44,6 +46,7 @@ class MoodTimeline(QWidget):
         super().__init__(parent)
         self.window_s = float(window_s)
         self._samples: deque[TimelineSample] = deque()
+        self._log: deque[TimelineSample] = deque(maxlen=LOG_LIMIT)  # longer than the view, for export
         self._clock = time.monotonic
         self._scroll = QTimer(self)
         self._scroll.setInterval(1000)  # one pixel column per ~second is plenty for 5 minutes
@@ -61,13 +64,26 @@ class MoodTimeline(QWidget):
         """A low wide strip."""
         return QSize(800, 80)
 
-    def add_sample(self, probabilities: Sequence[float] | None, mood: Emotion | None, mode: str, t: float | None = None) -> None:
-        """Record the state at ``t`` (default: now) and drop samples older than the window."""
+    def add_sample(
+        self,
+        probabilities: Sequence[float] | None,
+        mood: Emotion | None,
+        mode: str,
+        t: float | None = None,
+        *,
+        music_mood: Emotion | None = None,
+    ) -> None:
+        """Record the state at ``t`` (default: now) and drop samples older than the window.
+
+        ``mood`` is the mood shown; ``music_mood`` the one the music follows (default: the same).
+        """
         now = self._clock() if t is None else t
         probs = None if probabilities is None else tuple(float(p) for p in probabilities)
         if probs is not None and len(probs) != NUM_CLASSES:
             raise ValueError(f"expected {NUM_CLASSES} probabilities")
-        self._samples.append(TimelineSample(now, probs, mood, mode))
+        sample = TimelineSample(now, probs, mood, mode, music_mood if music_mood is not None else mood)
+        self._samples.append(sample)
+        self._log.append(sample)
         horizon = now - self.window_s - GAP_S
         while self._samples and self._samples[0].t < horizon:
             self._samples.popleft()
@@ -76,6 +92,10 @@ class MoodTimeline(QWidget):
     def samples(self) -> list[TimelineSample]:
         """The samples kept (oldest first)."""
         return list(self._samples)
+
+    def log(self) -> list[TimelineSample]:
+        """Every sample of the last :data:`LOG_LIMIT` (oldest first), for export."""
+        return list(self._log)
 
     # -- painting --------------------------------------------------------------------------
 
