@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--show", choices=("library", "preferences"), help=argparse.SUPPRESS)  # screenshots
     return parser
 
 
@@ -51,5 +52,6 @@ def run(args: argparse.Namespace) -> int:
         quit_after=args.quit_after,
         screenshot=args.screenshot,
         probe=args.probe,
+        show=args.show,
     )
     return run_gui(options)

@@ -194,6 +194,8 @@ def run_app(options: GuiOptions) -> int:
     window.show()
     controller.start()
     _start_mpris(controller, window)
+    if options.show == "library":
+        window.show_library()
 
     lag = TimerLagProbe(parent=controller) if options.probe else None
     if lag is not None:

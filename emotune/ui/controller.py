@@ -91,6 +91,7 @@ class AppController(QObject):
         self.library.loaded.connect(self._on_library_loaded)
         self.tagging = TagControl(window, self._playing_track, self.library.rescan, parent=self)
         self.exporter = TimelineExporter(window, self)
+        self._connect_library_view()
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()
@@ -492,6 +493,23 @@ class AppController(QObject):
         self.player.set_tracks(self.tracks)
         if self.tracks and (self.camera_mood is not None or self.pinned is not None):
             self._maybe_autoplay()
+
+    def _connect_library_view(self) -> None:
+        """Library tab: shows every scan; plays, queues and tags what the user picks there."""
+        view = self.window.library_view
+        self.library.loaded.connect(lambda report: view.set_tracks(list(report.tracks)))
+        view.play_now_requested.connect(self._play_from_library)
+        view.enqueue_requested.connect(self._enqueue_from_library)
+        view.tag_requested.connect(self.tagging.tag_tracks)
+
+    def _play_from_library(self, track: Any) -> None:
+        self._cancel_autoplay()
+        self.player.play_track_now(track)
+
+    def _enqueue_from_library(self, tracks: list[Any], play_next: bool) -> None:
+        self.player.enqueue(tracks, play_next)
+        where = "next" if play_next else "in the queue"
+        self.window.statusBar().showMessage(f"{len(tracks)} track{'s' if len(tracks) != 1 else ''} {where}", 3000)
 
     def _playing_track(self) -> Any:
         """The track of the latest player snapshot, or None."""

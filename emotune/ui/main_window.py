@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from emotune.emotions import EMOTIONS
 from emotune.ui.widgets.banner import BannerArea
 from emotune.ui.widgets.emoji_bar import EmojiBar
+from emotune.ui.widgets.library_view import LibraryView
 from emotune.ui.widgets.mood_header import MoodHeader
 from emotune.ui.widgets.player_panel import PlayerPanel
 from emotune.ui.widgets.prob_chart import ProbabilityChart
@@ -84,10 +86,19 @@ class MainWindow(QMainWindow):
         self.top_splitter.addWidget(mood_panel)
         self.top_splitter.setStretchFactor(0, 5)
         self.top_splitter.setStretchFactor(1, 4)
-        root.addWidget(self.top_splitter, 3)
+        # Camera and mood above, player and lists below; the user can drag the split (the
+        # library tab asks for more room below when it opens).
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(self.top_splitter)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.setSpacing(6)
+        root.addWidget(self.main_splitter, 1)
 
         self.emoji_bar = EmojiBar()
-        root.addWidget(self.emoji_bar)
+        lower_layout.addWidget(self.emoji_bar)
 
         self.player = PlayerPanel()
         player_panel = _panel()
@@ -96,26 +107,40 @@ class MainWindow(QMainWindow):
         player_layout.addWidget(self.player)
         player_layout.addStretch(1)  # keep the player at the top when the queue is taller
         self.queue = QueueView()
-        queue_panel = _panel()
-        queue_layout = QVBoxLayout(queue_panel)
-        queue_layout.setContentsMargins(8, 6, 8, 8)
+        queue_page = QWidget()
+        queue_layout = QVBoxLayout(queue_page)
+        queue_layout.setContentsMargins(0, 4, 0, 0)
         queue_layout.setSpacing(4)
-        up_next = QLabel("Up next")
-        up_next.setObjectName("title")
         self.queue_note = QLabel()  # the DJ's soft notes, e.g. "nearest available" (tooltip: full text)
         self.queue_note.setObjectName("dim")
         self.queue_note.hide()
         queue_header = QHBoxLayout()
-        queue_header.addWidget(up_next)
         queue_header.addStretch(1)
         queue_header.addWidget(self.queue_note)
         queue_layout.addLayout(queue_header)
         queue_layout.addWidget(self.queue, 1)
+        self.library_view = LibraryView()
+        library_page = QWidget()
+        library_layout = QVBoxLayout(library_page)
+        library_layout.setContentsMargins(0, 4, 0, 0)
+        library_layout.addWidget(self.library_view)
+        # The library sits beside the queue: both are lists of tracks the player panel plays.
+        self.queue_tabs = QTabWidget()
+        self.queue_tabs.setDocumentMode(True)
+        self.queue_tabs.addTab(queue_page, "Up next")
+        self.queue_tabs.addTab(library_page, "Library")
+        queue_panel = _panel()
+        panel_layout = QVBoxLayout(queue_panel)
+        panel_layout.setContentsMargins(8, 6, 8, 8)
+        panel_layout.addWidget(self.queue_tabs, 1)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
         bottom.addWidget(player_panel, 3)
         bottom.addWidget(queue_panel, 2)
-        root.addLayout(bottom, 1)  # a taller window shows more of the queue, too
+        lower_layout.addLayout(bottom, 1)  # a taller window shows more of the queue, too
+        self.main_splitter.addWidget(lower)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
 
         self.timeline = MoodTimeline()
         self.timeline.setMinimumHeight(56)
@@ -151,6 +176,9 @@ class MainWindow(QMainWindow):
         self.choose_folder_action = library.addAction("&Choose music folder…")
         self.rescan_action = library.addAction("&Rescan")
         self.rescan_action.setShortcut(QKeySequence("F5"))
+        self.show_library_action = library.addAction("Show &library")
+        self.show_library_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.show_library_action.triggered.connect(self.show_library)
         library.addSeparator()
         # The one command that writes into a user's file: explicit, per track, atomic.
         tag_menu = library.addMenu("&Tag playing track as")
@@ -247,6 +275,14 @@ class MainWindow(QMainWindow):
         self.camera_on_action.blockSignals(True)
         self.camera_on_action.setChecked(capturing)
         self.camera_on_action.blockSignals(False)
+
+    def show_library(self) -> None:
+        """Switch the queue panel to the library and put the cursor in its search box."""
+        self.queue_tabs.setCurrentIndex(1)
+        self.library_view.search.setFocus()
+        total = sum(self.main_splitter.sizes())
+        if total > 0 and self.main_splitter.sizes()[1] < total * 0.55:
+            self.main_splitter.setSizes([int(total * 0.42), total - int(total * 0.42)])
 
     def set_queue_note(self, note: str) -> None:
         """Show (or with "" hide) a short hint about the queue; the full note is the tooltip."""

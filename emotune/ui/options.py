@@ -17,3 +17,4 @@ class GuiOptions:
     quit_after: float | None = None  # seconds; for demos, benchmarks and CI runs
     screenshot: Path | None = None  # grab the window to this PNG just before quitting
     probe: bool = False  # print start-up timings (first frame shown, RSS) as JSON on exit
+    show: str | None = None  # open a view at start ("library", "preferences"): for screenshots
