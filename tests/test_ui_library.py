@@ -155,3 +155,19 @@ def test_source_text_for_each_origin():
     assert source_text(T()) == "analysis · 120 BPM · major"
     T.source = "tag"
     assert source_text(T()) == "tag"
+
+
+def test_a_big_library_is_filtered_in_slices_and_the_last_keystroke_wins(qtbot, monkeypatch):
+    from emotune.ui import library_model
+
+    monkeypatch.setattr(library_model, "FILTER_SLICE", 4)
+    model = LibraryModel()
+    model.set_tracks(fake_tracks(3))  # 21 tracks: more than one slice
+    model.set_filter(text="happy")
+    assert model.rowCount() == 21  # not yet: the pass runs between events
+    model.set_filter(text="sad")  # typed on before the first pass finished
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
+    assert {model.track(row).emotion for row in range(3)} == {Emotion.SAD}
+    model.set_filter(mood=Emotion.HAPPY)
+    model.flush()
+    assert model.rowCount() == 0  # "sad" and Happy: nothing

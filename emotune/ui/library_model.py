@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
 
 from emotune.emotions import EMOTIONS, Emotion
 from emotune.ui.theme import format_time
@@ -20,6 +27,7 @@ from emotune.ui.theme import format_time
 COLUMNS: tuple[str, ...] = ("Title", "Artist", "Album", "Time", "Mood", "From")
 TITLE, ARTIST, ALBUM, TIME, MOOD, SOURCE = range(len(COLUMNS))
 TRACK_ROLE = Qt.ItemDataRole.UserRole + 1
+FILTER_SLICE = 20_000  # tracks searched per GUI-thread turn: a few milliseconds each
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -35,6 +43,41 @@ def source_text(track: Any) -> str:
     if getattr(track, "mode", None):
         parts.append(str(track.mode))
     return " · ".join(parts)
+
+
+class _FilterJob:
+    """One filter pass over ``candidates``, run a slice at a time."""
+
+    def __init__(
+        self,
+        candidates: list[int],
+        needle: str,
+        mood: Emotion | None,
+        search: list[str],
+        emotion: list[int],
+    ) -> None:
+        self.candidates = candidates
+        self.needle = needle
+        self.mood = mood
+        self.rows: list[int] = []
+        self._words = needle.split()
+        self._mood_value = mood.value if mood is not None else None
+        self._search = search
+        self._emotion = emotion
+        self._done = 0
+
+    def run(self, count: int) -> bool:
+        """Filter the next ``count`` candidates; True when every candidate has been seen."""
+        chunk = self.candidates[self._done : self._done + count]
+        self._done += len(chunk)
+        if self._mood_value is not None:
+            emotion, value = self._emotion, self._mood_value
+            chunk = [i for i in chunk if emotion[i] == value]
+        search = self._search
+        for word in self._words:
+            chunk = [i for i in chunk if word in search[i]]
+        self.rows.extend(chunk)
+        return self._done >= len(self.candidates)
 
 
 class LibraryModel(QAbstractTableModel):
@@ -53,11 +96,19 @@ class LibraryModel(QAbstractTableModel):
         self._needle = ""
         self._mood: Emotion | None = None
         self._sort: tuple[int, Qt.SortOrder] = (-1, Qt.SortOrder.AscendingOrder)
+        self._wanted: tuple[str, Emotion | None] = ("", None)  # the filter asked for last
+        self._job: _FilterJob | None = None  # a filter pass in progress
+        self._slice_timer = QTimer(self)
+        self._slice_timer.setSingleShot(True)
+        self._slice_timer.setInterval(0)  # next slice as soon as pending events are handled
+        self._slice_timer.timeout.connect(self._next_slice)
 
     # -- contents ------------------------------------------------------------------------------
 
     def set_tracks(self, tracks: Sequence[Any]) -> None:
         """A new scan: keep the search, mood filter and sort the user chose."""
+        self._job = None
+        self._needle, self._mood = self._wanted
         self.beginResetModel()
         self._tracks = list(tracks)
         self._search = [
@@ -88,31 +139,59 @@ class LibraryModel(QAbstractTableModel):
     def set_filter(self, text: str | None = None, mood: Emotion | None | bool = False) -> None:
         """Show the tracks whose title/artist/album/file contain every word of ``text``
         (``None`` keeps the current search) and, unless ``mood`` is ``None``, have that emotion
-        (``False`` keeps the current mood filter)."""
-        needle = self._needle if text is None else " ".join(text.casefold().split())
-        new_mood = self._mood if mood is False else mood
+        (``False`` keeps the current mood filter).
+
+        A big library is filtered in slices of :data:`FILTER_SLICE` tracks between events, so
+        typing never stalls the window; the rows change once, when the pass is complete.
+        """
+        needle = self._wanted[0] if text is None else " ".join(text.casefold().split())
+        new_mood = self._wanted[1] if mood is False else mood
+        self._wanted = (needle, new_mood)  # type: ignore[assignment]
+        self._job = None
         if needle == self._needle and new_mood is self._mood:
             return
         narrowing = new_mood is self._mood and needle.startswith(self._needle)
-        self._needle, self._mood = needle, new_mood  # type: ignore[assignment]
         # Typing one more letter can only narrow: search the rows shown, not the whole library.
         candidates = self._rows if narrowing else self._order
+        job = _FilterJob(candidates, needle, new_mood, self._search, self._emotion)
+        if len(candidates) <= FILTER_SLICE:
+            job.run(len(candidates))
+            self._commit(job)
+            return
+        self._job = job
+        self._slice_timer.start()
+
+    def flush(self) -> None:
+        """Finish a filter pass in progress now (tests, and before sorting)."""
+        job, self._job = self._job, None
+        if job is not None:
+            job.run(len(job.candidates))
+            self._commit(job)
+
+    def _next_slice(self) -> None:
+        job = self._job
+        if job is None:
+            return
+        if job.run(FILTER_SLICE):
+            self._job = None
+            self._commit(job)
+        else:
+            self._slice_timer.start()
+
+    def _commit(self, job: _FilterJob) -> None:
         self.beginResetModel()
-        self._rows = self._matching(candidates)
+        self._needle, self._mood, self._rows = job.needle, job.mood, job.rows
         self.endResetModel()
         self.counts_changed.emit(len(self._rows), len(self._tracks))
 
     def _matching(self, candidates: list[int]) -> list[int]:
-        words = self._needle.split()
-        mood = self._mood.value if self._mood is not None else None
-        search, emotion = self._search, self._emotion
-        rows = candidates if mood is None else [i for i in candidates if emotion[i] == mood]
-        for word in words:
-            rows = [i for i in rows if word in search[i]]
-        return list(rows) if rows is candidates else rows
+        job = _FilterJob(candidates, self._needle, self._mood, self._search, self._emotion)
+        job.run(len(candidates))
+        return job.rows
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by ``column`` (the view calls this when a header is clicked)."""
+        self.flush()
         self.layoutAboutToBeChanged.emit()
         self._sort = (column, order)
         self._order = self._sorted_order(column, order)
