@@ -25,8 +25,7 @@ _names = itertools.count()
 
 
 def _pump(seconds: float) -> None:
-    # A QEventLoop's own processEvents: QCoreApplication.processEvents()/QTest.qWait() in
-    # PySide6 6.12 on Python 3.11 drop a reference to None per call, which adds up in a poll loop.
+    # A poll loop on the GUI thread: the service under test answers on this same thread.
     loop = QEventLoop()
     end = time.monotonic() + seconds
     while time.monotonic() < end:

@@ -111,12 +111,29 @@ class _AudioStarter(QObject):
         threading.Thread(target=work, name="emotune-audio-start", daemon=True).start()
 
 
-def resolve_source(options: GuiOptions, settings: Settings) -> str:
-    """The source to open: ``--camera``, else the last one used (if it still exists), else the camera."""
+def apply_option_settings(options: GuiOptions, settings: Settings) -> None:
+    """Save what the command line chose (the same settings as File ▸ Preferences)."""
+    if options.music_hold is not None:
+        settings.set("music_hold_s", float(options.music_hold))
+    if options.strategy is not None:
+        settings.set("strategy", options.strategy)
+    if options.audio_device is not None:
+        settings.set("audio_device", options.audio_device or None)
+
+
+def resolve_source(options: GuiOptions, settings: Settings) -> str | None:
+    """The source to open: ``--camera``, else none when the camera starts off, else the last
+    one used (if it still exists), else the camera."""
     if options.camera is not None:
         return str(options.camera)
+    if options.camera_off or settings.get("start_camera_off"):
+        return None
     last = settings.get("last_source")
-    if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
+    if (
+        isinstance(last, str)
+        and last
+        and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists())
+    ):
         return last
     return str(settings.get("camera_index", 0))
 
@@ -160,7 +177,10 @@ def run_app(options: GuiOptions) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     process_start = process_start_monotonic()
     _prewarm_imports()
-    logging.basicConfig(level=os.environ.get("EMOTUNE_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("EMOTUNE_LOG", "WARNING").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EmoTune")
     app.setApplicationDisplayName("EmoTune")
@@ -175,6 +195,7 @@ def run_app(options: GuiOptions) -> int:
 
     apply_theme(app)
     settings = Settings()
+    apply_option_settings(options, settings)
     window = MainWindow()
     vision = VisionWorker(options.model)
     controller = AppController(
@@ -196,6 +217,8 @@ def run_app(options: GuiOptions) -> int:
     _start_mpris(controller, window)
     if options.show == "library":
         window.show_library()
+    elif options.show == "preferences":
+        QTimer.singleShot(500, controller.preferences.open)
 
     lag = TimerLagProbe(parent=controller) if options.probe else None
     if lag is not None:
@@ -207,7 +230,8 @@ def run_app(options: GuiOptions) -> int:
         def finish() -> None:
             if options.screenshot is not None:
                 options.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(options.screenshot))
+                dialog = controller.preferences.dialog if options.show == "preferences" else None
+                (dialog or window).grab().save(str(options.screenshot))
             if options.probe:
                 current, peak = rss_mb()
                 report = {
@@ -223,7 +247,9 @@ def run_app(options: GuiOptions) -> int:
                     "frames_processed": vision.frames_processed,
                     "frames_dropped": vision.frames_dropped,
                     "max_gui_timer_gap_ms": round(lag.max_gap_ms, 1) if lag else None,
-                    "max_gui_timer_gap_excl_cpu_starvation_ms": round(lag.max_adjusted_gap_ms, 1) if lag else None,
+                    "max_gui_timer_gap_excl_cpu_starvation_ms": round(lag.max_adjusted_gap_ms, 1)
+                    if lag
+                    else None,
                     "worst_gaps_ms": [(g, a) for g, a, _ in lag.worst] if lag else None,
                     "gui_timer_ticks": lag.ticks if lag else None,
                     "gui_gaps_over_ms": lag.gaps_over if lag else None,

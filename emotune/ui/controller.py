@@ -26,6 +26,7 @@ from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_control import PlayerControl, dismiss_later
+from emotune.ui.preferences import PreferencesControl
 from emotune.ui.tag_control import TagControl
 from emotune.ui.timeline_export import TimelineExporter
 from emotune.ui.widgets.prob_chart import percent
@@ -92,6 +93,7 @@ class AppController(QObject):
         self.tagging = TagControl(window, self._playing_track, self.library.rescan, parent=self)
         self.exporter = TimelineExporter(window, self)
         self._connect_library_view()
+        self.preferences = PreferencesControl(self, self)
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()

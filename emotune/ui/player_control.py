@@ -33,6 +33,7 @@ class PlayerControl(QObject):
     """Owns the PlayerBridge (once the DJ exists) and keeps the player panel and queue current."""
 
     state_rendered = Signal(object)  # the DJState just shown (for MPRIS and other listeners)
+    output_devices_listed = Signal(list)  # [(id, description)] from the backend, on request
 
     def __init__(self, window: MainWindow, settings: Settings, parent: QObject | None = None) -> None:
         """Connect the panel, the queue, the playback menu and the media keys."""
@@ -94,6 +95,9 @@ class PlayerControl(QObject):
             self.window.banners.show_banner("audio", note, "warning")
         b.submit(setattr, dj, "volume", self.window.player.volume.value())
         b.submit(setattr, dj, "strategy", self.window.player.strategy.currentData())
+        device = self.settings.get("audio_device")
+        if isinstance(device, str) and device and backend is not None:
+            b.submit(backend.set_output_device, device)
         b.request_state()
 
     @property
@@ -161,6 +165,26 @@ class PlayerControl(QObject):
             self.command(setattr, self.dj, "strategy", key)
         else:
             self.settings.set("strategy", key)
+
+    def list_output_devices(self) -> None:
+        """Ask the backend for its sound devices; :attr:`output_devices_listed` answers."""
+        backend = getattr(self.dj, "backend", None)
+        if backend is None:
+            self.output_devices_listed.emit([])
+            return
+
+        def work() -> None:
+            # Emitted on the player thread; Qt queues it to the GUI-thread receivers.
+            self.output_devices_listed.emit(list(backend.output_devices()))
+
+        self.command(work)
+
+    def set_output_device(self, device_id: str | None) -> None:
+        """Send the music to ``device_id`` (``None``: the system default); remembered."""
+        self.settings.set("audio_device", device_id or None)
+        backend = getattr(self.dj, "backend", None)
+        if backend is not None:
+            self.command(backend.set_output_device, device_id or None)
 
     def set_tracks(self, tracks: list[Any]) -> None:
         """A (re)scanned library."""
