@@ -359,6 +359,8 @@ class AppController(QObject):
             banners.dismiss("camera")
         elif kind == "ended":
             banners.show_banner("camera", message, "info", ("Play again", lambda: self.open_source(self.source_spec or "")))
+        elif kind == "restarted":  # a looping video started again: worth a word, not a banner
+            self.window.statusBar().showMessage(message or "Video restarted", 4000)
         else:
             banners.show_banner("camera", message, "error")
 

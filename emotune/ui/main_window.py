@@ -200,6 +200,14 @@ class MainWindow(QMainWindow):
         self.previous_action = playback.addAction("Pre&vious track")
         self.previous_action.setShortcut(QKeySequence("Ctrl+Left"))
         playback.addSeparator()
+        self.volume_up_action = playback.addAction("Volume &up")
+        self.volume_up_action.setShortcut(QKeySequence("Ctrl+Up"))
+        self.volume_down_action = playback.addAction("Volume &down")
+        self.volume_down_action.setShortcut(QKeySequence("Ctrl+Down"))
+        self.mute_action = playback.addAction("&Mute")
+        self.mute_action.setCheckable(True)
+        self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
+        playback.addSeparator()
         self.mood_actions = []
         auto = playback.addAction("&Auto (camera)")
         auto.setShortcut(QKeySequence(Qt.Key.Key_0))
@@ -209,7 +217,8 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(str(number)))
             action.setData(emotion)
             self.mood_actions.append(action)
-        for action in (self.play_action, self.next_action, self.previous_action, auto, *self.mood_actions):
+        volume_actions = (self.volume_up_action, self.volume_down_action, self.mute_action)
+        for action in (self.play_action, self.next_action, self.previous_action, *volume_actions, auto, *self.mood_actions):
             # Window-wide, so they work wherever the focus is (no widget takes Space).
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)

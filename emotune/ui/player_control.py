@@ -28,6 +28,8 @@ from emotune.ui.workers.cover_loader import CoverLoader
 
 log = logging.getLogger(__name__)
 
+VOLUME_STEP = 5  # Ctrl+Up / Ctrl+Down
+
 
 class PlayerControl(QObject):
     """Owns the PlayerBridge (once the DJ exists) and keeps the player panel and queue current."""
@@ -65,6 +67,10 @@ class PlayerControl(QObject):
         w.play_action.triggered.connect(self.toggle)
         w.next_action.triggered.connect(self.next)
         w.previous_action.triggered.connect(self.previous)
+        w.volume_up_action.triggered.connect(lambda: self.step_volume(VOLUME_STEP))
+        w.volume_down_action.triggered.connect(lambda: self.step_volume(-VOLUME_STEP))
+        w.mute_action.triggered.connect(self.toggle_mute)
+        self._unmuted_volume: int | None = None  # the volume to go back to while muted
         for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
             for shortcut in w.media_shortcuts[name]:
                 shortcut.activated.connect(slot)
@@ -152,8 +158,27 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(self.dj.seek, seconds)
 
+    def step_volume(self, delta: int) -> None:
+        """Volume up/down by ``delta`` (clamped); the slider moves and sets the DJ."""
+        slider = self.window.player.volume
+        slider.setValue(max(0, min(100, slider.value() + delta)))
+
+    def toggle_mute(self) -> None:
+        """Mute (volume 0), or go back to the volume from before muting."""
+        slider = self.window.player.volume
+        if self._unmuted_volume is None:
+            self._unmuted_volume = slider.value()
+            slider.setValue(0)
+        else:
+            volume, self._unmuted_volume = self._unmuted_volume, None
+            slider.setValue(volume)
+        self.window.mute_action.setChecked(self._unmuted_volume is not None)
+
     def set_volume(self, volume: int) -> None:
         """Volume 0-100 (remembered between runs)."""
+        if volume > 0 and self._unmuted_volume is not None:  # moved up by hand: no longer muted
+            self._unmuted_volume = None
+            self.window.mute_action.setChecked(False)
         if self.dj is not None:
             self.command(setattr, self.dj, "volume", int(volume))  # the DJ saves it
         else:
@@ -266,6 +291,7 @@ class PlayerControl(QObject):
         self.state = state
         panel = self.window.player
         panel.set_playing(getattr(state.player_state, "value", "") == "playing")
+        panel.set_paused(getattr(state.player_state, "value", "") == "paused")
         current = state.current
         if current is None:
             if self._shown_entry_id is not None or panel.title.text() != "Nothing playing":
