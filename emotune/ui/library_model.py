@@ -24,8 +24,9 @@ from PySide6.QtCore import (
 from emotune.emotions import EMOTIONS, Emotion
 from emotune.ui.theme import format_time
 
-COLUMNS: tuple[str, ...] = ("Title", "Artist", "Album", "Time", "Mood", "From")
-TITLE, ARTIST, ALBUM, TIME, MOOD, SOURCE = range(len(COLUMNS))
+# Mood and where it came from right after the names: what this view is for, visible first.
+COLUMNS: tuple[str, ...] = ("Title", "Artist", "Mood", "From", "Time", "Album")
+TITLE, ARTIST, MOOD, SOURCE, TIME, ALBUM = range(len(COLUMNS))
 TRACK_ROLE = Qt.ItemDataRole.UserRole + 1
 FILTER_SLICE = 20_000  # tracks searched per GUI-thread turn: a few milliseconds each
 
@@ -225,7 +226,7 @@ class LibraryModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        """Title, Artist, Album, Time, Mood, From."""
+        """Title, Artist, Mood, From, Time, Album."""
         return 0 if parent.isValid() else len(COLUMNS)
 
     def headerData(

@@ -137,6 +137,9 @@ class MainWindow(QMainWindow):
         bottom.setSpacing(6)
         bottom.addWidget(player_panel, 3)
         bottom.addWidget(queue_panel, 2)
+        # The library's columns need the width more than the player's empty space does.
+        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(0, 2 if index == 1 else 3))
+        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(1, 3 if index == 1 else 2))
         lower_layout.addLayout(bottom, 1)  # a taller window shows more of the queue, too
         self.main_splitter.addWidget(lower)
         self.main_splitter.setStretchFactor(0, 3)

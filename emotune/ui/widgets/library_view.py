@@ -84,7 +84,7 @@ class LibraryView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setSortIndicatorShown(True)
-        widths = {TITLE: 200, ARTIST: 130, ALBUM: 120, TIME: 52, MOOD: 100, SOURCE: 120}
+        widths = {TITLE: 170, ARTIST: 120, MOOD: 100, SOURCE: 130, TIME: 52, ALBUM: 140}
         for column, width in widths.items():
             self.table.setColumnWidth(column, width)
         self.table.sortByColumn(ARTIST, Qt.SortOrder.AscendingOrder)
@@ -103,7 +103,7 @@ class LibraryView(QWidget):
             "Add the selection to the queue, after your other picks",
             lambda: self._enqueue(False),
         )
-        self.tag_button = self._tool("Tag mood ▾", "Write a mood tag into the selected files", None)
+        self.tag_button = self._tool("Tag mood", "Write a mood tag into the selected files", None)
         self.tag_button.setMenu(self._tag_menu(self))
         self.tag_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
 
