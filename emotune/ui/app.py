@@ -214,7 +214,8 @@ def run_app(options: GuiOptions) -> int:
     controller.startup_settled.connect(lambda: audio.start(settings, options.no_audio))
     window.show()
     controller.start()
-    _start_mpris(controller, window)
+    # Media keys can wait for the first picture, like the other background start-up work.
+    controller.startup_settled.connect(lambda: _start_mpris(controller, window))
     if options.show == "library":
         window.show_library()
     elif options.show == "preferences":
