@@ -19,20 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="what to watch: a camera index (0, 1, ...), a video file, an image or a folder of images "
         "(default: the last source used, else camera 0)",
     )
-    parser.add_argument(
-        "--no-audio",
-        action="store_true",
-        help="play silently with the null backend (no libvlc needed)",
-    )
-    parser.add_argument(
-        "--library",
-        metavar="DIR",
-        type=Path,
-        help="music folder to use instead of the remembered ones",
-    )
-    parser.add_argument(
-        "--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)"
-    )
+    parser.add_argument("--no-audio", action="store_true", help="play silently with the null backend (no libvlc needed)")
+    parser.add_argument("--library", metavar="DIR", type=Path, help="music folder to use instead of the remembered ones")
+    parser.add_argument("--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)")
     parser.add_argument(
         "--music-hold",
         metavar="SECONDS",
@@ -56,9 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--quit-after", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--show", choices=("library", "preferences"), help=argparse.SUPPRESS
-    )  # screenshots
+    parser.add_argument("--show", choices=("library", "preferences"), help=argparse.SUPPRESS)  # screenshots
     return parser
 
 

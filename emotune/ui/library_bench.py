@@ -137,7 +137,10 @@ def run_once(tracks: list[Track], query: str = "night dance") -> dict[str, float
     probe = TimerLagProbe(parent=window)
     steps: list[Any] = [press(lambda c=c: view.search.insert(c)) for c in query]
     steps += [press(view.search.backspace) for _ in query]
-    steps += [press(lambda: view.mood.setCurrentIndex(4)), press(lambda: view.mood.setCurrentIndex(0))]
+    steps += [
+        press(lambda: view.mood.setCurrentIndex(4)),
+        press(lambda: view.mood.setCurrentIndex(0)),
+    ]
     loop = QEventLoop()
 
     def step() -> None:
