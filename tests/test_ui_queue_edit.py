@@ -127,3 +127,14 @@ def test_user_tracks_stay_and_keep_their_pin_when_the_mood_changes(app):
     shown = app.window.queue.entries()
     assert shown[0].user and not any(e.user for e in shown[1:])
     assert app.window.queue.item(0).toolTip().count(USER_MARK) == 1
+
+
+def test_space_still_plays_and_pauses_while_the_queue_has_the_focus(app, qtbot):
+    queue = app.window.queue
+    queue.setCurrentRow(0)
+    queue.setFocus()
+    before = app.dj.backend.state
+    qtbot.keyClick(queue, Qt.Key.Key_Space)
+    app.sync()
+    assert app.dj.backend.state is not before
+    assert len(app.window.queue.entries()) >= 4  # and nothing was removed or moved
