@@ -36,8 +36,8 @@ def _pump(seconds: float) -> None:
 @pytest.fixture
 def private_bus() -> Iterator[str]:
     """The address of a fresh session bus that lives for one test."""
-    if shutil.which("dbus-run-session") is None:
-        pytest.skip("dbus-run-session is not installed (Debian package dbus)")
+    if shutil.which("dbus-run-session") is None or shutil.which("dbus-send") is None:
+        pytest.skip("dbus-run-session/dbus-send are not installed (Debian package dbus)")
     process = subprocess.Popen(
         ["dbus-run-session", "--", "sh", "-c", 'echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 600'],
         stdout=subprocess.PIPE,
