@@ -138,3 +138,19 @@ def test_space_still_plays_and_pauses_while_the_queue_has_the_focus(app, qtbot):
     app.sync()
     assert app.dj.backend.state is not before
     assert len(app.window.queue.entries()) >= 4  # and nothing was removed or moved
+
+
+def test_one_row_per_entry_and_a_hint_when_empty(qtbot):
+    from emotune.ui.widgets.queue_view import QueueEntry, QueueView
+
+    view = QueueView()
+    qtbot.addWidget(view)
+    assert view.count() == 1 and "empty" in view.item(0).text()  # before the first plan
+    rows = [QueueEntry(f"T{i}", "A", Emotion.SAD, "why", 60.0, False, i) for i in range(3)]
+    view.set_entries(rows)
+    assert view.count() == 3
+    view.setCurrentRow(1)
+    view.set_entries(list(reversed(rows)))  # a redraw with a selection keeps one row per entry
+    assert view.count() == 3 and view.currentRow() == 1
+    view.set_entries([])
+    assert view.count() == 1 and "empty" in view.item(0).text()

@@ -139,6 +139,7 @@ class QueueView(QListWidget):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setToolTip("Right-click to play, move or remove · drag to reorder · 📌 = yours")
         self._entries: list[QueueEntry] = []
+        self._add_placeholder()  # until the first plan arrives
         self.itemDoubleClicked.connect(lambda item: self.play_now_requested.emit(self.row(item)))
 
     def set_entries(self, entries: Sequence[QueueEntry]) -> None:
@@ -159,16 +160,19 @@ class QueueView(QListWidget):
             )
             self.addItem(item)
         if not entries:
-            item = QListWidgetItem(
-                "The queue is empty: pick a mood or add music (Library ▸ Choose folder…)"
-            )
-            item.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, not draggable
+            self._add_placeholder()
         elif keep is not None:
             for row, entry in enumerate(entries):
                 if entry.key == keep:
                     self.setCurrentRow(row)
                     break
-            self.addItem(item)
+
+    def _add_placeholder(self) -> None:
+        item = QListWidgetItem(
+            "The queue is empty: pick a mood or add music (Library ▸ Choose folder…)"
+        )
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # not selectable, not draggable
+        self.addItem(item)
 
     def entries(self) -> list[QueueEntry]:
         """The entries shown."""
