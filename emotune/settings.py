@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "camera_index": 0,
     "library_folders": [],
     "window_geometry": None,
+    "music_hold_s": 4.0,  # seconds a new mood must hold before the music follows it
+    "start_camera_off": False,  # open the window with the camera off (nothing captured)
+    "audio_device": None,  # libVLC output device id; None = the system default
 }
 
 

@@ -22,10 +22,30 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--no-audio", action="store_true", help="play silently with the null backend (no libvlc needed)")
     parser.add_argument("--library", metavar="DIR", type=Path, help="music folder to use instead of the remembered ones")
     parser.add_argument("--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)")
+    parser.add_argument(
+        "--music-hold",
+        metavar="SECONDS",
+        type=float,
+        help="how long a new mood must hold before the music follows it (default 4; remembered)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=("match", "lift", "calm"),
+        help="how the music answers your mood (remembered)",
+    )
+    parser.add_argument(
+        "--camera-off", action="store_true", help="start with the camera off (nothing captured)"
+    )
+    parser.add_argument(
+        "--audio-device",
+        metavar="ID",
+        help="sound output device id as libVLC lists it ('' for the default; remembered)",
+    )
     # For demos, benchmarks and CI: not part of the everyday interface.
     parser.add_argument("--quit-after", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--show", choices=("library", "preferences"), help=argparse.SUPPRESS)  # screenshots
     return parser
 
 
@@ -39,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--model {args.model}: no such file")
     if args.quit_after is not None and args.quit_after <= 0:
         return fail("--quit-after must be positive")
+    if args.music_hold is not None and args.music_hold <= 0:
+        return fail("--music-hold must be positive (seconds)")
 
     from emotune.ui import run as run_gui  # Qt is imported only now, so other commands stay fast
     from emotune.ui.options import GuiOptions
@@ -51,5 +73,10 @@ def run(args: argparse.Namespace) -> int:
         quit_after=args.quit_after,
         screenshot=args.screenshot,
         probe=args.probe,
+        music_hold=args.music_hold,
+        strategy=args.strategy,
+        camera_off=args.camera_off,
+        audio_device=args.audio_device,
+        show=args.show,
     )
     return run_gui(options)

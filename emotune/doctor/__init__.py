@@ -11,6 +11,7 @@ from emotune.doctor.camera import check_camera
 from emotune.doctor.library import check_library
 from emotune.doctor.libvlc import check_libvlc
 from emotune.doctor.model import check_model
+from emotune.doctor.mpris import check_mpris
 from emotune.doctor.python_version import check_python
 from emotune.doctor.qt_platform import check_qt_platform
 from emotune.doctor.result import CheckResult
@@ -26,6 +27,7 @@ CHECKS: tuple[tuple[str, str, Callable[[], CheckResult]], ...] = (
     ("model", "Emotion model", check_model),
     ("library", "Music library", check_library),
     ("qt", "Qt display", check_qt_platform),
+    ("mpris", "Media keys", check_mpris),
 )
 """(key, title, check) in report order."""
 
@@ -41,7 +43,7 @@ def _run_guarded(key: str, title: str, check: Callable[[], CheckResult]) -> Chec
             False,
             f"the check itself failed: {type(error).__name__}: {error}",
             hint="Please report this as a bug.",
-            essential=key not in ("camera", "sound"),
+            essential=key not in ("camera", "sound", "mpris"),
         )
 
 

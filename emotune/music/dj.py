@@ -50,6 +50,9 @@ DJ_EVENTS: tuple[str, ...] = ("mood_changed", "strategy_changed", "volume_change
 EVENTS: tuple[str, ...] = PLAYER_EVENTS + DJ_EVENTS
 """Every event name :meth:`MoodDJ.connect` accepts."""
 
+USER_REASON = "added by you"
+"""The reason shown for a track the listener queued by hand."""
+
 DEFAULT_MOOD = Mood.of(Emotion.NEUTRAL)
 """What the DJ plays for before any mood has been seen."""
 
@@ -221,12 +224,15 @@ class MoodDJ:
     # -- planning (guard held) ------------------------------------------------------------
 
     def _replan(self, mood: Mood) -> None:
-        """Throw away the upcoming tracks and plan afresh; the current track is untouched."""
+        """Plan the upcoming tracks afresh; the current track and every track the listener
+        placed stay where they are, and the new picks fill the slots around them."""
         self._plan_mood = mood
         self._next_step = 1
         self._notes = []
-        self.queue.set_upcoming([])
-        self._extend(self.lookahead)
+        kept = [entry.track.path for entry in self.queue.upcoming if entry.user]
+        entries = self._plan(max(0, self.lookahead - len(kept)), upcoming=kept)
+        self.queue.replace_planned(entries)
+        self.player.changed()
 
     def _top_up(self) -> None:
         """QueuePlayer's refill hook: keep ``lookahead`` tracks queued, following the path."""
@@ -238,9 +244,14 @@ class MoodDJ:
             self._extend(missing)
 
     def _extend(self, count: int) -> None:
+        self.queue.extend(self._plan(count, upcoming=[e.track.path for e in self.queue.upcoming]))
+        self.player.changed()
+
+    def _plan(self, count: int, *, upcoming: list[Path]) -> list[QueueEntry]:
+        """``count`` picks for the plan's mood, avoiding recent plays and ``upcoming`` paths."""
         assert self._plan_mood is not None
         window = self.recommender.repeat_window()
-        recent = self.queue.recent_paths(window) + [e.track.path for e in self.queue.upcoming]
+        recent = self.queue.recent_paths(window) + upcoming
         plan = self.recommender.plan(
             self._plan_mood,
             self._strategy,
@@ -249,13 +260,61 @@ class MoodDJ:
             recent=recent,
             exclude=self.queue.broken,
         )
-        self.queue.extend(plan.entries())
         self._next_step += len(plan.picks)
-        self.player.changed()
         for note in plan.notes:
             if note not in self._notes:  # say each thing once per mood, not once per top-up
                 self._notes.append(note)
                 self._defer("notice", note)
+        return plan.entries()
+
+    # -- queue edits (the listener's) ---------------------------------------------------------
+
+    def enqueue(self, tracks: Iterable[Track], *, play_next: bool = False) -> list[QueueEntry]:
+        """Queue ``tracks`` as the listener's own: first with ``play_next``, else after the other
+        tracks the listener queued (before the DJ's picks). Returns the new entries."""
+        entries = [QueueEntry(track, USER_REASON, user=True) for track in tracks]
+        with self.guard:
+            index = 0 if play_next else self.queue.last_user_index()
+            self.queue.insert(index, entries)
+            self.player.changed()
+        return entries
+
+    def play_now(self, track: Track) -> None:
+        """Play ``track`` at once (the current track goes to the history)."""
+        with self.guard:
+            entry = QueueEntry(track, USER_REASON, user=True)
+            self.queue.insert(0, [entry])
+            self.player.jump_to(entry.id)
+
+    def remove(self, entry_id: int) -> bool:
+        """Take an upcoming entry out of the queue (the DJ tops up at the next track change)."""
+        with self.guard:
+            removed = self.queue.remove(entry_id) is not None
+            if removed:
+                self.player.changed()
+            return removed
+
+    def move(self, entry_id: int, to_index: int) -> bool:
+        """Move an upcoming entry to ``to_index`` (0 = next); it becomes the listener's."""
+        with self.guard:
+            moved = self.queue.move(entry_id, to_index)
+            if moved:
+                self.player.changed()
+            return moved
+
+    def play_next(self, entry_id: int) -> bool:
+        """Move an upcoming entry to the front; it becomes the listener's."""
+        return self.move(entry_id, 0)
+
+    def clear_upcoming(self) -> None:
+        """Forget every upcoming entry, the listener's too; the DJ plans afresh."""
+        with self.guard:
+            self.queue.set_upcoming([])
+            if self._plan_mood is not None:
+                self._next_step = 1
+                self._extend(self.lookahead)
+            else:
+                self.player.changed()
 
     # -- strategy, volume, library ---------------------------------------------------------
 

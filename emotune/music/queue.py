@@ -11,7 +11,7 @@ import itertools
 import random
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
@@ -27,6 +27,7 @@ class QueueEntry:
     track: Track
     reason: str = ""
     id: int = field(default_factory=lambda: next(_ids))  # stable handle for UIs
+    user: bool = False  # the listener put it there: the DJ's re-plans keep it in its place
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,48 @@ class PlayQueue:
         self._upcoming.clear()
         self.extend(entries)
 
+    def index_of(self, entry_id: int) -> int | None:
+        """Where the upcoming entry ``entry_id`` is (0 = next), or ``None``."""
+        for index, entry in enumerate(self._upcoming):
+            if entry.id == entry_id:
+                return index
+        return None
+
+    def insert(self, index: int, entries: Iterable[QueueEntry]) -> None:
+        """Put ``entries`` at ``index`` of upcoming (clamped), in order; broken files are left out."""
+        index = max(0, min(int(index), len(self._upcoming)))
+        fresh = [entry for entry in entries if entry.track.path not in self.broken]
+        self._upcoming[index:index] = fresh
+
+    def remove(self, entry_id: int) -> QueueEntry | None:
+        """Take the upcoming entry ``entry_id`` out; returns it (``None`` if absent)."""
+        index = self.index_of(entry_id)
+        return None if index is None else self._upcoming.pop(index)
+
+    def move(self, entry_id: int, to_index: int) -> bool:
+        """Move the upcoming entry ``entry_id`` to ``to_index`` (clamped); it becomes the user's."""
+        entry = self.remove(entry_id)
+        if entry is None:
+            return False
+        self.insert(to_index, [replace(entry, user=True)])
+        return True
+
+    def last_user_index(self) -> int:
+        """One past the last user-placed upcoming entry (0 when there is none)."""
+        for index in range(len(self._upcoming) - 1, -1, -1):
+            if self._upcoming[index].user:
+                return index + 1
+        return 0
+
+    def replace_planned(self, entries: Iterable[QueueEntry | Track]) -> None:
+        """Swap the planned (not user-placed) upcoming entries for ``entries``; every user-placed
+        entry keeps its place, and the new entries fill the slots around them."""
+        kept = [(index, entry) for index, entry in enumerate(self._upcoming) if entry.user]
+        self._upcoming.clear()
+        self.extend(entries)
+        for index, entry in kept:
+            self._upcoming.insert(min(index, len(self._upcoming)), entry)
+
     def clear(self) -> None:
         """Forget the current and upcoming entries (history stays)."""
         self.current = None
@@ -143,7 +186,9 @@ class PlayQueue:
         self._retire_current()
         if not self._upcoming and self.repeat is RepeatMode.ALL and self._cycle:
             # Fresh entries (new ids) with the same reasons: the UI sees a new lap, not old rows.
-            self.extend(QueueEntry(entry.track, entry.reason) for entry in self._cycle)
+            self.extend(
+                QueueEntry(entry.track, entry.reason, user=entry.user) for entry in self._cycle
+            )
             self._cycle.clear()
         self.current = self._upcoming.pop(0) if self._upcoming else None
         return self.current

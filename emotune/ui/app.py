@@ -113,10 +113,23 @@ class _AudioStarter(QObject):
         threading.Thread(target=work, name="emotune-audio-start", daemon=True).start()
 
 
-def resolve_source(options: GuiOptions, settings: Settings) -> str:
-    """The source to open: ``--camera``, else the last one used (if it still exists), else the camera."""
+def apply_option_settings(options: GuiOptions, settings: Settings) -> None:
+    """Save what the command line chose (the same settings as File ▸ Preferences)."""
+    if options.music_hold is not None:
+        settings.set("music_hold_s", float(options.music_hold))
+    if options.strategy is not None:
+        settings.set("strategy", options.strategy)
+    if options.audio_device is not None:
+        settings.set("audio_device", options.audio_device or None)
+
+
+def resolve_source(options: GuiOptions, settings: Settings) -> str | None:
+    """The source to open: ``--camera``, else none when the camera starts off, else the last
+    one used (if it still exists), else the camera."""
     if options.camera is not None:
         return str(options.camera)
+    if options.camera_off or settings.get("start_camera_off"):
+        return None
     last = settings.get("last_source")
     if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
         return last
@@ -140,6 +153,24 @@ def _prewarm_imports() -> None:
     threading.Thread(target=work, name="emotune-prewarm", daemon=True).start()
 
 
+def _start_mpris(controller: Any, window: Any) -> None:
+    """Desktop media controls over D-Bus; without a session bus the app runs as before."""
+    from emotune.paths import user_data_dir
+    from emotune.ui.mpris import start_mpris
+
+    service, problem = start_mpris(
+        controller.player,
+        raise_window=lambda: (window.showNormal(), window.raise_(), window.activateWindow()),
+        quit_app=window.close,
+        art_dir=user_data_dir() / "mpris-art",
+        parent=controller,
+    )
+    if service is None:
+        log.info("MPRIS off: %s", problem)
+    else:  # the bus takes the name back when the process ends
+        log.info("MPRIS on as %s", service.service_name)
+
+
 def run_app(options: GuiOptions) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     process_start = process_start_monotonic()
@@ -155,7 +186,7 @@ def run_app(options: GuiOptions) -> int:
         icon.addFile(str(path))
     app.setWindowIcon(icon)
 
-    from emotune.ui.controller import AppController
+    from emotune.ui.controller import AppController, mood_config
     from emotune.ui.main_window import MainWindow
     from emotune.ui.responsiveness import TimerLagProbe
     from emotune.ui.theme import apply_theme
@@ -164,8 +195,9 @@ def run_app(options: GuiOptions) -> int:
 
     apply_theme(app)
     settings = Settings()
+    apply_option_settings(options, settings)
     window = MainWindow()
-    vision = VisionWorker(VisionOptions(model=options.model))
+    vision = VisionWorker(VisionOptions(model=options.model, mood=mood_config(settings)))
     controller = AppController(
         window,
         None,
@@ -182,6 +214,12 @@ def run_app(options: GuiOptions) -> int:
     controller.startup_settled.connect(lambda: audio.start(settings, options.no_audio))
     window.show()
     controller.start()
+    # Media keys can wait for the first picture, like the other background start-up work.
+    controller.startup_settled.connect(lambda: _start_mpris(controller, window))
+    if options.show == "library":
+        window.show_library()
+    elif options.show == "preferences":
+        QTimer.singleShot(500, controller.preferences.open)
 
     lag = TimerLagProbe(parent=controller) if options.probe else None
     if lag is not None:
@@ -193,7 +231,8 @@ def run_app(options: GuiOptions) -> int:
         def finish() -> None:
             if options.screenshot is not None:
                 options.screenshot.parent.mkdir(parents=True, exist_ok=True)
-                window.grab().save(str(options.screenshot))
+                dialog = controller.preferences.dialog if options.show == "preferences" else None
+                (dialog or window).grab().save(str(options.screenshot))
             if options.probe:
                 current, peak = rss_mb()
                 report = {

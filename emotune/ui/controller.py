@@ -21,14 +21,16 @@ from PySide6.QtCore import QByteArray, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
-from emotune.mood import MoodEvent, MoodEventKind, MoodSnapshot, MoodState
+from emotune.mood import MoodConfig, MoodEvent, MoodEventKind, MoodSnapshot, MoodState
 from emotune.settings import Settings
 from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
 from emotune.ui.mood_view import MoodView, describe
 from emotune.ui.player_control import PlayerControl, dismiss_later
+from emotune.ui.preferences import PreferencesControl
 from emotune.ui.tag_control import TagControl
+from emotune.ui.timeline_export import TimelineExporter
 from emotune.ui.workers.vision_worker import SourceInfo, VisionWorker
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,10 @@ class AppController(QObject):
         self.library = LibraryControl(window, settings, library_folders, scanner, self)
         self.library.loaded.connect(self._on_library_loaded)
         self.tagging = TagControl(window, self._playing_track, self.library.rescan, parent=self)
+        self.exporter = TimelineExporter(window, self)
+        self._connect_library_view()
+        self.preferences = PreferencesControl(self, self)
+        self.preferences.music_hold_changed.connect(self._set_music_hold)
         self._clock = clock
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()
@@ -354,6 +360,8 @@ class AppController(QObject):
             banners.dismiss("camera")
         elif kind == "ended":
             banners.show_banner("camera", message, "info", ("Play again", lambda: self.open_source(self.source_spec or "")))
+        elif kind == "restarted":  # a looping video started again: worth a word, not a banner
+            self.window.statusBar().showMessage(message or "Video restarted", 4000)
         else:
             banners.show_banner("camera", message, "error")
 
@@ -389,6 +397,11 @@ class AppController(QObject):
             self.times.first_frame_cpu = time.process_time()
             self._settle()
 
+    def _set_music_hold(self, seconds: float) -> None:
+        """Preferences: how long the shown mood must hold before the music follows (live)."""
+        if self.vision is not None:
+            self.vision.set_mood_config(mood_config(self.settings))
+
     def _on_mood_update(self, event: MoodEvent) -> None:
         """Filter events (they are never dropped, unlike frames): the music mood goes to the DJ."""
         self.mood = event.snapshot
@@ -417,7 +430,9 @@ class AppController(QObject):
         else:
             mood = self.mood.mood if (self.mood is not None and self.capturing) else None
         faded = view.state in (MoodState.UNCERTAIN, MoodState.NO_FACE, MoodState.CAMERA_LOST)
-        self.window.timeline.add_sample(self._last_probs, mood, pinned=view.pinned, faded=faded)
+        music = self.music_mood if self.capturing else None
+        state = self.mood.state if (self.mood is not None and self.capturing) else None
+        self.window.timeline.add_sample(self._last_probs, mood, music_mood=music, state=state, pinned=view.pinned, faded=faded)
 
     # -- mood buttons and transport --------------------------------------------------------------
 
@@ -448,6 +463,23 @@ class AppController(QObject):
         if self.tracks and (self.music_mood is not None or self.pinned is not None):
             self._maybe_autoplay()
 
+    def _connect_library_view(self) -> None:
+        """Library tab: shows every scan; plays, queues and tags what the user picks there."""
+        view = self.window.library_view
+        self.library.loaded.connect(lambda report: view.set_tracks(list(report.tracks)))
+        view.play_now_requested.connect(self._play_from_library)
+        view.enqueue_requested.connect(self._enqueue_from_library)
+        view.tag_requested.connect(self.tagging.tag_tracks)
+
+    def _play_from_library(self, track: Any) -> None:
+        self._cancel_autoplay()
+        self.player.play_track_now(track)
+
+    def _enqueue_from_library(self, tracks: list[Any], play_next: bool) -> None:
+        self.player.enqueue(tracks, play_next)
+        where = "next" if play_next else "in the queue"
+        self.window.statusBar().showMessage(f"{len(tracks)} track{'s' if len(tracks) != 1 else ''} {where}", 3000)
+
     def _playing_track(self) -> Any:
         """The track of the latest player snapshot, or None."""
         current = getattr(self.player.state, "current", None)
@@ -461,3 +493,10 @@ class AppController(QObject):
 
         show_about(self.window)
 
+
+def mood_config(settings: Settings) -> MoodConfig:
+    """The mood filter's settings from the user's: the music hold time (bad values: default)."""
+    try:
+        return MoodConfig(music_hold_s=float(settings.get("music_hold_s")))
+    except (TypeError, ValueError):
+        return MoodConfig()

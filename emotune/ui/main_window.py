@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from emotune.emotions import EMOTIONS
 from emotune.ui.widgets.banner import BannerArea
 from emotune.ui.widgets.emoji_bar import EmojiBar
+from emotune.ui.widgets.library_view import LibraryView
 from emotune.ui.widgets.mood_header import MoodHeader
 from emotune.ui.widgets.player_panel import PlayerPanel
 from emotune.ui.widgets.prob_chart import ProbabilityChart
@@ -83,10 +85,19 @@ class MainWindow(QMainWindow):
         self.top_splitter.addWidget(mood_panel)
         self.top_splitter.setStretchFactor(0, 5)
         self.top_splitter.setStretchFactor(1, 4)
-        root.addWidget(self.top_splitter, 3)
+        # Camera and mood above, player and lists below; the user can drag the split (the
+        # library tab asks for more room below when it opens).
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.main_splitter.addWidget(self.top_splitter)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.setSpacing(6)
+        root.addWidget(self.main_splitter, 1)
 
         self.emoji_bar = EmojiBar()
-        root.addWidget(self.emoji_bar)
+        lower_layout.addWidget(self.emoji_bar)
 
         self.player = PlayerPanel()
         player_panel = _panel()
@@ -95,26 +106,43 @@ class MainWindow(QMainWindow):
         player_layout.addWidget(self.player)
         player_layout.addStretch(1)  # keep the player at the top when the queue is taller
         self.queue = QueueView()
-        queue_panel = _panel()
-        queue_layout = QVBoxLayout(queue_panel)
-        queue_layout.setContentsMargins(8, 6, 8, 8)
+        queue_page = QWidget()
+        queue_layout = QVBoxLayout(queue_page)
+        queue_layout.setContentsMargins(0, 4, 0, 0)
         queue_layout.setSpacing(4)
-        up_next = QLabel("Up next")
-        up_next.setObjectName("title")
         self.queue_note = QLabel()  # the DJ's soft notes, e.g. "nearest available" (tooltip: full text)
         self.queue_note.setObjectName("dim")
         self.queue_note.hide()
         queue_header = QHBoxLayout()
-        queue_header.addWidget(up_next)
         queue_header.addStretch(1)
         queue_header.addWidget(self.queue_note)
         queue_layout.addLayout(queue_header)
         queue_layout.addWidget(self.queue, 1)
+        self.library_view = LibraryView()
+        library_page = QWidget()
+        library_layout = QVBoxLayout(library_page)
+        library_layout.setContentsMargins(0, 4, 0, 0)
+        library_layout.addWidget(self.library_view)
+        # The library sits beside the queue: both are lists of tracks the player panel plays.
+        self.queue_tabs = QTabWidget()
+        self.queue_tabs.setDocumentMode(True)
+        self.queue_tabs.addTab(queue_page, "Up next")
+        self.queue_tabs.addTab(library_page, "Library")
+        queue_panel = _panel()
+        panel_layout = QVBoxLayout(queue_panel)
+        panel_layout.setContentsMargins(8, 6, 8, 8)
+        panel_layout.addWidget(self.queue_tabs, 1)
         bottom = QHBoxLayout()
         bottom.setSpacing(6)
         bottom.addWidget(player_panel, 3)
         bottom.addWidget(queue_panel, 2)
-        root.addLayout(bottom, 1)  # a taller window shows more of the queue, too
+        # The library's columns need the width more than the player's empty space does.
+        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(0, 2 if index == 1 else 3))
+        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(1, 3 if index == 1 else 2))
+        lower_layout.addLayout(bottom, 1)  # a taller window shows more of the queue, too
+        self.main_splitter.addWidget(lower)
+        self.main_splitter.setStretchFactor(0, 3)
+        self.main_splitter.setStretchFactor(1, 2)
 
         self.timeline = MoodTimeline()
         self.timeline.setMinimumHeight(56)
@@ -124,6 +152,14 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.export_timeline_action = file_menu.addAction("&Export mood timeline…")
+        self.export_timeline_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_timeline_action.setToolTip("Save the mood timeline as CSV, with a PNG of the chart")
+        self.preferences_action = file_menu.addAction("&Preferences…")
+        self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        file_menu.addSeparator()
         camera = bar.addMenu("&Camera")
         self.camera_on_action = QAction("Camera &on", self, checkable=True)
         self.camera_on_action.setShortcut(QKeySequence("Ctrl+K"))
@@ -142,6 +178,9 @@ class MainWindow(QMainWindow):
         self.choose_folder_action = library.addAction("&Choose music folder…")
         self.rescan_action = library.addAction("&Rescan")
         self.rescan_action.setShortcut(QKeySequence("F5"))
+        self.show_library_action = library.addAction("Show &library")
+        self.show_library_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.show_library_action.triggered.connect(self.show_library)
         library.addSeparator()
         # The one command that writes into a user's file: explicit, per track, atomic.
         tag_menu = library.addMenu("&Tag playing track as")
@@ -163,6 +202,14 @@ class MainWindow(QMainWindow):
         self.previous_action = playback.addAction("Pre&vious track")
         self.previous_action.setShortcut(QKeySequence("Ctrl+Left"))
         playback.addSeparator()
+        self.volume_up_action = playback.addAction("Volume &up")
+        self.volume_up_action.setShortcut(QKeySequence("Ctrl+Up"))
+        self.volume_down_action = playback.addAction("Volume &down")
+        self.volume_down_action.setShortcut(QKeySequence("Ctrl+Down"))
+        self.mute_action = playback.addAction("&Mute")
+        self.mute_action.setCheckable(True)
+        self.mute_action.setShortcut(QKeySequence("Ctrl+M"))
+        playback.addSeparator()
         self.mood_actions = []
         auto = playback.addAction("&Auto (camera)")
         auto.setShortcut(QKeySequence(Qt.Key.Key_0))
@@ -172,7 +219,8 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(str(number)))
             action.setData(emotion)
             self.mood_actions.append(action)
-        for action in (self.play_action, self.next_action, self.previous_action, auto, *self.mood_actions):
+        volume_actions = (self.volume_up_action, self.volume_down_action, self.mute_action)
+        for action in (self.play_action, self.next_action, self.previous_action, *volume_actions, auto, *self.mood_actions):
             # Window-wide, so they work wherever the focus is (no widget takes Space).
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
@@ -181,8 +229,7 @@ class MainWindow(QMainWindow):
         self.about_action = help_menu.addAction("&About EmoTune…")
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        camera.addSeparator()
-        camera.addAction(self.quit_action)
+        file_menu.addAction(self.quit_action)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -239,6 +286,14 @@ class MainWindow(QMainWindow):
         self.camera_on_action.blockSignals(True)
         self.camera_on_action.setChecked(capturing)
         self.camera_on_action.blockSignals(False)
+
+    def show_library(self) -> None:
+        """Switch the queue panel to the library and put the cursor in its search box."""
+        self.queue_tabs.setCurrentIndex(1)
+        self.library_view.search.setFocus()
+        total = sum(self.main_splitter.sizes())
+        if total > 0 and self.main_splitter.sizes()[1] < total * 0.55:
+            self.main_splitter.setSizes([int(total * 0.42), total - int(total * 0.42)])
 
     def set_queue_note(self, note: str) -> None:
         """Show (or with "" hide) a short hint about the queue; the full note is the tooltip."""

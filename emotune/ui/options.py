@@ -17,3 +17,8 @@ class GuiOptions:
     quit_after: float | None = None  # seconds; for demos, benchmarks and CI runs
     screenshot: Path | None = None  # grab the window to this PNG just before quitting
     probe: bool = False  # print start-up timings (first frame shown, RSS) as JSON on exit
+    music_hold: float | None = None  # seconds a mood must hold before the music follows (saved)
+    strategy: str | None = None  # match / lift / calm (saved, as in Preferences)
+    camera_off: bool = False  # start with the camera off this time
+    audio_device: str | None = None  # libVLC output device id (saved)
+    show: str | None = None  # open a view at start ("library", "preferences"): for screenshots

@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from emotune.emotions import Emotion
 from emotune.music.recommender import EMPTY_MOOD, Note
@@ -28,9 +28,14 @@ from emotune.ui.workers.cover_loader import CoverLoader
 
 log = logging.getLogger(__name__)
 
+VOLUME_STEP = 5  # Ctrl+Up / Ctrl+Down
+
 
 class PlayerControl(QObject):
     """Owns the PlayerBridge (once the DJ exists) and keeps the player panel and queue current."""
+
+    state_rendered = Signal(object)  # the DJState just shown (for MPRIS and other listeners)
+    output_devices_listed = Signal(list)  # [(id, description)] from the backend, on request
 
     def __init__(self, window: MainWindow, settings: Settings, parent: QObject | None = None) -> None:
         """Connect the panel, the queue, the playback menu and the media keys."""
@@ -40,6 +45,7 @@ class PlayerControl(QObject):
         self.dj: Any | None = None
         self.bridge: PlayerBridge | None = None
         self.state: Any = None  # the latest DJState from the player thread
+        self.position = 0.0  # seconds into the current track, as last reported
         self._shown_entry_id: int | None = None
         self._cover_path: str | None = None
         self.covers = CoverLoader(self)
@@ -53,10 +59,18 @@ class PlayerControl(QObject):
         p.seek_requested.connect(self.seek)
         p.volume_changed.connect(self.set_volume)
         p.strategy_changed.connect(self.set_strategy)
-        w.queue.itemDoubleClicked.connect(self._jump_to_item)
+        w.queue.play_now_requested.connect(self.play_row_now)
+        w.queue.play_next_requested.connect(self.play_row_next)
+        w.queue.remove_requested.connect(self.remove_row)
+        w.queue.move_requested.connect(self.move_row)
+        w.queue.clear_requested.connect(self.clear_upcoming)
         w.play_action.triggered.connect(self.toggle)
         w.next_action.triggered.connect(self.next)
         w.previous_action.triggered.connect(self.previous)
+        w.volume_up_action.triggered.connect(lambda: self.step_volume(VOLUME_STEP))
+        w.volume_down_action.triggered.connect(lambda: self.step_volume(-VOLUME_STEP))
+        w.mute_action.triggered.connect(self.toggle_mute)
+        self._unmuted_volume: int | None = None  # the volume to go back to while muted
         for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
             for shortcut in w.media_shortcuts[name]:
                 shortcut.activated.connect(slot)
@@ -87,6 +101,9 @@ class PlayerControl(QObject):
             self.window.banners.show_banner("audio", note, "warning")
         b.submit(setattr, dj, "volume", self.window.player.volume.value())
         b.submit(setattr, dj, "strategy", self.window.player.strategy.currentData())
+        device = self.settings.get("audio_device")
+        if isinstance(device, str) and device and backend is not None:
+            b.submit(backend.set_output_device, device)
         b.request_state()
 
     @property
@@ -116,6 +133,16 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(self.dj.pause)
 
+    def play(self) -> None:
+        """Play or resume (MPRIS Play)."""
+        if self.dj is not None:
+            self.command(self.dj.play)
+
+    def stop(self) -> None:
+        """Stop; the queue is kept (MPRIS Stop)."""
+        if self.dj is not None:
+            self.command(self.dj.stop)
+
     def next(self) -> None:
         """Skip to the next queued track (Ctrl+Right)."""
         if self.dj is not None:
@@ -131,8 +158,27 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(self.dj.seek, seconds)
 
+    def step_volume(self, delta: int) -> None:
+        """Volume up/down by ``delta`` (clamped); the slider moves and sets the DJ."""
+        slider = self.window.player.volume
+        slider.setValue(max(0, min(100, slider.value() + delta)))
+
+    def toggle_mute(self) -> None:
+        """Mute (volume 0), or go back to the volume from before muting."""
+        slider = self.window.player.volume
+        if self._unmuted_volume is None:
+            self._unmuted_volume = slider.value()
+            slider.setValue(0)
+        else:
+            volume, self._unmuted_volume = self._unmuted_volume, None
+            slider.setValue(volume)
+        self.window.mute_action.setChecked(self._unmuted_volume is not None)
+
     def set_volume(self, volume: int) -> None:
         """Volume 0-100 (remembered between runs)."""
+        if volume > 0 and self._unmuted_volume is not None:  # moved up by hand: no longer muted
+            self._unmuted_volume = None
+            self.window.mute_action.setChecked(False)
         if self.dj is not None:
             self.command(setattr, self.dj, "volume", int(volume))  # the DJ saves it
         else:
@@ -144,6 +190,26 @@ class PlayerControl(QObject):
             self.command(setattr, self.dj, "strategy", key)
         else:
             self.settings.set("strategy", key)
+
+    def list_output_devices(self) -> None:
+        """Ask the backend for its sound devices; :attr:`output_devices_listed` answers."""
+        backend = getattr(self.dj, "backend", None)
+        if backend is None:
+            self.output_devices_listed.emit([])
+            return
+
+        def work() -> None:
+            # Emitted on the player thread; Qt queues it to the GUI-thread receivers.
+            self.output_devices_listed.emit(list(backend.output_devices()))
+
+        self.command(work)
+
+    def set_output_device(self, device_id: str | None) -> None:
+        """Send the music to ``device_id`` (``None``: the system default); remembered."""
+        self.settings.set("audio_device", device_id or None)
+        backend = getattr(self.dj, "backend", None)
+        if backend is not None:
+            self.command(backend.set_output_device, device_id or None)
 
     def set_tracks(self, tracks: list[Any]) -> None:
         """A (re)scanned library."""
@@ -176,13 +242,47 @@ class PlayerControl(QObject):
 
         self.command(play_unless_active)
 
-    def _jump_to_item(self, item: Any) -> None:
-        if self.dj is None or self.state is None:
-            return
-        row = self.window.queue.row(item)
-        upcoming = self.state.upcoming
-        if 0 <= row < len(upcoming):
-            self.command(self.dj.jump_to, upcoming[row].id)
+    # -- queue edits (rows of the upcoming list as last shown, 0 = next) -----------------------
+
+    def _entry_id(self, row: int) -> int | None:
+        upcoming = self.state.upcoming if self.state is not None else []
+        return upcoming[row].id if 0 <= row < len(upcoming) else None
+
+    def _edit(self, method: str, row: int, *args: Any) -> None:
+        entry_id = self._entry_id(row)
+        if self.dj is not None and entry_id is not None:
+            self.command(getattr(self.dj, method), entry_id, *args)
+
+    def play_row_now(self, row: int) -> None:
+        """Play that upcoming entry now (double-click, Enter, Play now)."""
+        self._edit("jump_to", row)
+
+    def play_row_next(self, row: int) -> None:
+        """Move that entry to the front; it becomes the listener's."""
+        self._edit("play_next", row)
+
+    def remove_row(self, row: int) -> None:
+        """Take that entry out of the queue."""
+        self._edit("remove", row)
+
+    def move_row(self, row: int, to_row: int) -> None:
+        """Move that entry to ``to_row``; it becomes the listener's."""
+        self._edit("move", row, int(to_row))
+
+    def clear_upcoming(self) -> None:
+        """Forget every upcoming entry; the DJ plans afresh."""
+        if self.dj is not None:
+            self.command(self.dj.clear_upcoming)
+
+    def enqueue(self, tracks: list[Any], play_next: bool = False) -> None:
+        """Queue tracks as the listener's (the library view's Play next / Add to queue)."""
+        if self.dj is not None and tracks:
+            self.command(lambda: self.dj.enqueue(tracks, play_next=play_next))
+
+    def play_track_now(self, track: Any) -> None:
+        """Play ``track`` at once (the library view's Play now)."""
+        if self.dj is not None:
+            self.command(self.dj.play_now, track)
 
     # -- news from the player thread (queued to the GUI thread) ------------------------------
 
@@ -191,6 +291,7 @@ class PlayerControl(QObject):
         self.state = state
         panel = self.window.player
         panel.set_playing(getattr(state.player_state, "value", "") == "playing")
+        panel.set_paused(getattr(state.player_state, "value", "") == "paused")
         current = state.current
         if current is None:
             if self._shown_entry_id is not None or panel.title.text() != "Nothing playing":
@@ -199,9 +300,11 @@ class PlayerControl(QObject):
         elif current.id != self._shown_entry_id:
             self._show_entry(current)
         panel.set_position(state.position, state.duration)
-        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in state.upcoming])
+        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration, e.user, e.id) for e in state.upcoming])
         if not state.notes:
             self.window.set_queue_note("")
+        self.position = state.position
+        self.state_rendered.emit(state)
 
     def _show_entry(self, entry: Any) -> None:
         self._shown_entry_id = entry.id
@@ -217,6 +320,7 @@ class PlayerControl(QObject):
             self.window.player.set_cover(image, current.track.emotion if current else None)
 
     def _on_position(self, seconds: float, duration: Any) -> None:
+        self.position = seconds
         self.window.player.set_position(seconds, duration)
 
     def _on_finished(self) -> None:

@@ -35,6 +35,7 @@ class TagControl(QObject):
         self.window = window
         self._current_track = current_track
         self._on_written_callback = on_written
+        self._batch: dict[str, Any] | None = None  # a multi-track tag from the library view
         self.worker = TagWriter(writer, self)
         # Bound methods of this GUI-thread object: the slots run on the GUI thread.
         self.worker.written.connect(self._on_written)
@@ -46,18 +47,84 @@ class TagControl(QObject):
         """Write ``emotion_key`` ("" clears) into the playing track's mood tag."""
         track = self._current_track()
         if track is None:
-            self.window.banners.show_banner("tag", "Nothing is playing: start a track, then tag it.", "info")
+            self.window.banners.show_banner(
+                "tag", "Nothing is playing: start a track, then tag it.", "info"
+            )
             return
         emotion = Emotion.parse(emotion_key) if emotion_key else None
-        self.window.statusBar().showMessage(f"Writing the mood tag of {Path(track.path).name}…", 3000)
+        self.window.statusBar().showMessage(
+            f"Writing the mood tag of {Path(track.path).name}…", 3000
+        )
         self.worker.write(track.path, emotion)
 
+    def tag_tracks(self, tracks: list[Any], emotion: Emotion | None) -> None:
+        """Write ``emotion`` (None clears) into every track's file, in the background; one
+        report and one rescan when all are done."""
+        paths = [str(track.path) for track in tracks]
+        if not paths:
+            return
+        if len(paths) == 1 and self._batch is None:
+            self.window.statusBar().showMessage(
+                f"Writing the mood tag of {Path(paths[0]).name}…", 3000
+            )
+            self.worker.write(paths[0], emotion)
+            return
+        if self._batch is None:
+            self._batch = {"left": 0, "done": 0, "failed": [], "emotion": emotion}
+        self._batch["left"] += len(paths)
+        self.window.show_progress("Writing mood tags", 0, self._batch["left"])
+        for path in paths:
+            self.worker.write(path, emotion)
+
+    def _batch_step(self, path: str, error: str | None) -> bool:
+        """Count one result of a batch; True when it belonged to one (no per-file report)."""
+        batch = self._batch
+        if batch is None:
+            return False
+        batch["left"] -= 1
+        if error is None:
+            batch["done"] += 1
+        else:
+            batch["failed"].append(f"{Path(path).name}: {error}")
+        self.window.show_progress(
+            "Writing mood tags",
+            batch["done"] + len(batch["failed"]),
+            batch["done"] + len(batch["failed"]) + batch["left"],
+        )
+        if batch["left"] > 0:
+            return True
+        self._batch = None
+        self.window.hide_progress()
+        emotion = batch["emotion"]
+        what = (
+            f"tagged {emotion.emoji} {emotion.label}" if emotion is not None else "mood tag cleared"
+        )
+        failed = batch["failed"]
+        if failed:
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            self.window.banners.show_banner(
+                "tag",
+                f"{batch['done']} files {what}; {len(failed)} could not be changed and were left as they were: {failed[0]}{more}.",
+                "warning",
+            )
+        else:
+            self.window.banners.show_banner("tag", f"{batch['done']} files {what}.", "info")
+        if batch["done"]:
+            self._on_written_callback()
+        return True
+
     def _on_written(self, path: str, emotion: Emotion | None) -> None:
-        what = f"tagged {emotion.emoji} {emotion.label}" if emotion is not None else "mood tag cleared"
+        if self._batch_step(path, None):
+            return
+        what = (
+            f"tagged {emotion.emoji} {emotion.label}" if emotion is not None else "mood tag cleared"
+        )
         self.window.banners.show_banner("tag", f"{Path(path).name}: {what}.", "info")
         self._on_written_callback()
 
     def _on_failed(self, path: str, message: str) -> None:
+        if self._batch_step(path, message):
+            return
         self.window.banners.show_banner(
             "tag", f"Could not tag {Path(path).name}: {message}. The file was not changed.", "error"
         )

@@ -51,6 +51,7 @@ class SourceEvent(Enum):
     CAMERA_LOST = "camera_lost"
     RECONNECTED = "reconnected"
     END_OF_STREAM = "end_of_stream"
+    LOOPED = "looped"  # a looping video reached its end and started again from the beginning
     CLOSED = "closed"
 
 
@@ -389,6 +390,8 @@ class VideoFileSource(FrameSource):
                 self._file_index = 0
                 self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 ok, image = self._capture.read()
+                if ok and image is not None:
+                    self._emit(SourceEvent.LOOPED)
             if not ok or image is None:
                 self._end()
                 return None

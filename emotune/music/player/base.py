@@ -156,6 +156,14 @@ class PlayerBackend(abc.ABC):
         """True while audio is (or should be) coming out."""
         return self.state is PlayerState.PLAYING
 
+    def output_devices(self) -> list[tuple[str, str]]:
+        """``(id, description)`` of the sound devices this backend can choose (none by default)."""
+        return []
+
+    def set_output_device(self, device_id: str | None) -> None:
+        """Send the sound to ``device_id`` (``None``: the system default); ignored by default."""
+        return None  # backends without a device choice (null) have nothing to switch
+
     def close(self) -> None:
         """Release the backend's resources and stop its event thread; idempotent."""
         self._closed = True

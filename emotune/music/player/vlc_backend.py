@@ -376,6 +376,27 @@ class VLCBackend(PlayerBackend):
             if self._state in (PlayerState.PLAYING, PlayerState.PAUSED):
                 self._player.audio_set_volume(self._volume)
 
+    def output_devices(self) -> list[tuple[str, str]]:
+        """``(id, description)`` of the devices libVLC offers for its current audio output."""
+        devices: list[tuple[str, str]] = []
+        head = self._player.audio_output_device_enum()
+        node = head
+        try:
+            while node:
+                device, description = node.contents.device, node.contents.description
+                if device:
+                    name = (description or device).decode("utf-8", "replace")
+                    devices.append((device.decode("utf-8", "replace"), name))
+                node = node.contents.next
+        finally:
+            if head:
+                self._vlc.libvlc_audio_output_device_list_release(head)
+        return devices
+
+    def set_output_device(self, device_id: str | None) -> None:
+        """Switch the sound device now (libVLC applies it to the playing track too)."""
+        self._player.audio_output_device_set(None, device_id or None)
+
     def close(self) -> None:
         """Stop playback, release the media player and end the event thread."""
         if self._closed:

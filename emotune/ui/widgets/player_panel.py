@@ -91,6 +91,10 @@ class PlayerPanel(QWidget):
         self.play_button.clicked.connect(self.play_pause_clicked)
         self.next_button.clicked.connect(self.next_clicked)
 
+        # Said in words too: the play/pause icon alone is easy to misread.
+        self.state_label = QLabel("", self)
+        self.state_label.setObjectName("dim")
+        self.state_label.setAccessibleName("Playback state")
         volume_icon = QLabel(self)
         volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(18, 18))
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
@@ -124,6 +128,7 @@ class PlayerPanel(QWidget):
         controls.addWidget(self.previous_button)
         controls.addWidget(self.play_button)
         controls.addWidget(self.next_button)
+        controls.addWidget(self.state_label)
         controls.addSpacing(10)
         controls.addWidget(volume_icon)
         controls.addWidget(self.volume, 1)
@@ -186,6 +191,10 @@ class PlayerPanel(QWidget):
         pixmap = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
+
+    def set_paused(self, paused: bool) -> None:
+        """Say "Paused" beside the controls (nothing otherwise)."""
+        self.state_label.setText("Paused" if paused else "")
 
     @property
     def playing(self) -> bool:

@@ -20,10 +20,12 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPaintE
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion
+from emotune.mood import MoodState
 from emotune.ui import theme
 from emotune.ui.icons import emotion_pixmap
 
 GAP_S = 3.0
+LOG_LIMIT = 4 * 3600 * 2  # samples kept for File ▸ Export: four hours at the controller's 2 per second
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class TimelineSample:
     t: float  # time.monotonic()
     probabilities: tuple[float, ...] | None
     mood: Emotion | None  # the mood shown then (None: none, or camera off)
+    music_mood: Emotion | None = None  # the mood the music followed
+    state: MoodState | None = None  # the filter's state (None: camera off)
     pinned: bool = False  # picked with the emoji buttons
     faded: bool = False  # kept, not read (uncertain, nobody in view)
 
@@ -45,6 +49,7 @@ class MoodTimeline(QWidget):
         super().__init__(parent)
         self.window_s = float(window_s)
         self._samples: deque[TimelineSample] = deque()
+        self._log: deque[TimelineSample] = deque(maxlen=LOG_LIMIT)  # longer than the view, for export
         self._clock = time.monotonic
         self._scroll = QTimer(self)
         self._scroll.setInterval(1000)  # one pixel column per ~second is plenty for 5 minutes
@@ -67,16 +72,23 @@ class MoodTimeline(QWidget):
         probabilities: Sequence[float] | None,
         mood: Emotion | None,
         *,
+        music_mood: Emotion | None = None,
+        state: MoodState | None = None,
         pinned: bool = False,
         faded: bool = False,
         t: float | None = None,
     ) -> None:
-        """Record the state at ``t`` (default: now) and drop samples older than the window."""
+        """Record the state at ``t`` (default: now) and drop samples older than the window.
+
+        ``mood`` is the mood shown; ``music_mood`` the one the music follows.
+        """
         now = self._clock() if t is None else t
         probs = None if probabilities is None else tuple(float(p) for p in probabilities)
         if probs is not None and len(probs) != NUM_CLASSES:
             raise ValueError(f"expected {NUM_CLASSES} probabilities")
-        self._samples.append(TimelineSample(now, probs, mood, pinned, faded))
+        sample = TimelineSample(now, probs, mood, music_mood, state, pinned, faded)
+        self._samples.append(sample)
+        self._log.append(sample)
         horizon = now - self.window_s - GAP_S
         while self._samples and self._samples[0].t < horizon:
             self._samples.popleft()
@@ -85,6 +97,10 @@ class MoodTimeline(QWidget):
     def samples(self) -> list[TimelineSample]:
         """The samples kept (oldest first)."""
         return list(self._samples)
+
+    def log(self) -> list[TimelineSample]:
+        """Every sample of the last :data:`LOG_LIMIT` (oldest first), for export."""
+        return list(self._log)
 
     # -- painting --------------------------------------------------------------------------
 

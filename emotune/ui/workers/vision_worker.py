@@ -274,6 +274,8 @@ class VisionWorker(QObject):
             self.source_problem.emit("camera_lost", "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
         elif event is SourceEvent.RECONNECTED:
             self.source_problem.emit("reconnected", "The camera is back.")
+        elif event is SourceEvent.LOOPED:
+            self.source_problem.emit("restarted", f"{getattr(source, 'description', 'The video')}: video restarted")
         elif event is SourceEvent.END_OF_STREAM:
             self.source_problem.emit("ended", f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
 
