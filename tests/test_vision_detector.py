@@ -146,7 +146,7 @@ def test_without_a_complete_first_search_the_face_is_found_within_one_round():
 
 
 def test_a_face_entering_an_empty_room_is_found_within_one_round():
-    config = DetectorConfig()
+    config = DetectorConfig(scene_cut_correlation=0)  # the spread search alone
     detector = FaceDetector(config)
     empty = blank_frame()
     for _ in range(7):  # a part of the search on every frame while nobody is there
@@ -215,3 +215,48 @@ def test_a_fast_jump_is_caught_by_the_wider_window_without_a_search():
     boxes = detector.detect(jumped.image)
     assert not detector.last_was_full_scan
     assert len(boxes) == 1 and close_to(boxes[0], jumped.face_box)
+
+
+def another_room(seed: int, size=(640, 480)) -> np.ndarray:
+    """A blurred random backdrop: a picture of somewhere else than the synthetic room."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 256, (size[1] // 8, size[0] // 8, 3), dtype=np.uint8)
+    return cv2.GaussianBlur(cv2.resize(noise, size, interpolation=cv2.INTER_CUBIC), (0, 0), 4)
+
+
+def test_unrelated_stills_each_get_the_whole_search():
+    # A folder of stills: each image is a new scene, so each is searched whole at once instead
+    # of one part of the search per picture.
+    stills = [
+        make_scene(640, 480, face_fraction=0.3, center=(0.3, 0.45)),
+        make_scene(640, 480, face_fraction=0.2, center=(0.7, 0.55), background=another_room(1)),
+        None,  # a picture with nobody in it
+        make_scene(640, 480, face_fraction=0.15, center=(0.5, 0.4), background=another_room(3)),
+        make_scene(640, 480, face_fraction=0.4, center=(0.45, 0.5)),
+    ]
+    detector = FaceDetector()
+    for number, still in enumerate(stills):
+        boxes = detector.detect(another_room(2) if still is None else still.image)
+        if still is None:
+            assert boxes == [], number
+        else:
+            assert len(boxes) == 1 and close_to(boxes[0], still.face_box), number
+    assert detector.full_scans == len(stills)
+
+
+def test_first_picture_after_black_frames_is_searched_whole():
+    detector = FaceDetector()
+    black = np.zeros((480, 640, 3), np.uint8)
+    for _ in range(3):  # a camera's first frames
+        assert detector.detect(black) == []
+    scene = make_scene()
+    boxes = detector.detect(scene.image)
+    assert len(boxes) == 1 and close_to(boxes[0], scene.face_box)
+
+
+def test_a_new_frame_size_starts_afresh():
+    detector = FaceDetector()
+    assert detector.detect(make_scene(640, 480).image)
+    scene = make_scene(1280, 720, center=(0.3, 0.5))
+    boxes = detector.detect(scene.image)
+    assert detector.full_scans == 2 and len(boxes) == 1 and close_to(boxes[0], scene.face_box)
