@@ -9,11 +9,13 @@ budget, so the detector never runs it in one frame once a stream is going:
   that slips out of its window is looked for once more in a wider window (``lost_margin``).
 * **Full search**, spread over frames: the cascade's pyramid levels (face sizes) on a grayscale
   copy shrunk to ``detect_width`` are split into ``search_slices`` parts of about equal cost,
-  and each frame runs one part. The raw cascade hits of the last ``search_slices`` frames are
-  grouped together (as ``detectMultiScale`` groups its own), so a face counts as found as soon
-  as enough hits agree, usually in the part that covers its size. The search runs every frame
-  while nothing is tracked, and one round of parts every ``full_scan_every`` frames while
-  tracking, to pick up new faces.
+  and each frame runs one part. The raw cascade hits of the last round's frames are grouped
+  together (as ``detectMultiScale`` groups its own), so a face counts as found as soon as enough
+  hits agree, usually in the part that covers its size, and is checked in the current frame
+  before it is reported. The search runs every frame while nothing is tracked, and one round of
+  parts every ``full_scan_every`` frames while tracking, to pick up new faces. (A background
+  thread was the other way: on the one core the pipeline gets it only moves the same 17 ms
+  around, and what it finds would depend on thread timing.)
 * The **first frame** of a stream (after construction, :meth:`FaceDetector.reset` or a change
   of frame size) runs the whole search at once (``complete_first_search``), so a still image or
   the first camera frame gets every face immediately; so does a frame that looks like a new
@@ -105,7 +107,8 @@ class DetectorConfig:
     complete_first_search: bool = True
     """Run the whole search in the first frame after construction or :meth:`FaceDetector.reset`,
     so a still image or a stream's first frame gets every face at once (that one frame costs the
-    full ~17 ms at 640x480); later searches are always spread."""
+    full ~17 ms at 640x480), and in a new scene where no tracked face is found (see
+    ``scene_cut_correlation``); every other search is spread. False: always spread."""
     roi_margin: float = 0.3
     """Tracking window: the last box grown by this fraction of its size on each side."""
     roi_face_px: int = 26
@@ -123,8 +126,9 @@ class DetectorConfig:
     """A frame whose sparse pixel samples correlate less than this with the last frame's is a
     new scene (the next still of a folder, a cut in a video, a camera's first real picture after
     black frames): if no tracked face was found in it, the whole frame is searched at once, as
-    on a stream's first frame. Steady webcam video correlates above 0.8 from frame to frame; a
-    person crossing a tenth of the frame in one frame about 0.5. 0 turns the check off."""
+    on a stream's first frame. On the synthetic scenes, jittered webcam-like video correlates
+    above 0.84 from frame to frame, a person moving a tenth of the frame in one frame about 0.5,
+    a picture of another room under 0.3. 0 turns the check off."""
     lost_margin: float = 1.0
     """A face the tracking window lost is looked for once more in a window grown by this
     fraction of its size on each side (a fast head movement), before only the spread search
