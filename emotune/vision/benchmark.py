@@ -119,27 +119,27 @@ def time_pipeline(
         "frames_with_face": round(found / n, 4),
         "full_scan_share": round(full / n, 4),
         "first_frame_total_ms": None if first_ms is None else round(first_ms, 3),
-        # As many empty frames as frames with a face, at most no_face_frames (short test runs).
-        **_time_no_face(
-            classifier, frames[0].shape, min(no_face_frames, len(frames)), detector_config
-        ),
+        # At most as many empty frames as the stream has (short test runs stay short).
+        **_time_no_face(classifier, frames, min(no_face_frames, len(frames)), detector_config),
     }
 
 
 def _time_no_face(
     classifier: Classifier,
-    shape: tuple[int, ...],
+    frames: Sequence[np.ndarray],
     count: int,
     detector_config: DetectorConfig | None,
 ) -> dict[str, Any]:
-    """Per-frame total latency on ``count`` frames with nobody in view (after the first)."""
+    """Per-frame total latency on ``count`` frames of the empty room, the size of ``frames``
+    (the first one, which searches everything at once, not counted)."""
     from emotune.vision.detector import FaceDetector
 
-    if count < 1:
+    if count < 1 or not frames:
         return {}
-    empty = blank_frame(shape[1], shape[0])
+    height, width = frames[0].shape[:2]
+    empty = blank_frame(width, height)
     pipeline = FramePipeline(classifier, FaceDetector(detector_config))
-    pipeline.process(empty)  # the first frame searches everything at once; not counted
+    pipeline.process(empty)
     total, cpu = [], []
     for _ in range(count):
         pipeline.process(empty)
