@@ -88,12 +88,16 @@ def test_bench_json_sections(fake_model, capsys):
         stats = report["pipeline"][size]
         assert stats["frames_with_face"] == 1.0
         assert 0 < stats["total_ms"]["median"] <= stats["total_ms"]["p95"]
+        assert stats["total_ms"]["p95"] <= stats["total_ms"]["p99"] <= stats["total_ms"]["max"]
+        assert stats["first_frame_total_ms"] > 0 and stats["no_face_total_ms"]["n"] == 14
         assert report["reference"][size]["speedup_median"] > 1
     assert "detection only" in report["reference"]["640x480"]["note"]
     capture = report["capture_latency"]["640x480"]
     # Paced at 30 fps: frames are either measured or (on a very busy machine) dropped as stale.
     assert capture["fps"] == 30.0 and capture["latency_ms"]["n"] + capture["dropped_frames"] > 0
     assert set(report["bars"]) >= {"640x480_total_median_ms", "1280x720_total_median_ms", "speedup_vs_naive_640x480"}
+    p99_bar = report["bars"]["640x480_total_p99_ms"]
+    assert p99_bar["bar"] == 16.0 and p99_bar["measured"] == report["pipeline"]["640x480"]["total_ms"]["p99"]
 
 
 def test_bench_rejects_unknown_sections(fake_model, capsys):
