@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.options import GuiOptions
 
 log = logging.getLogger(__name__)
@@ -115,10 +115,10 @@ def resolve_source(options: GuiOptions, settings: Settings) -> str:
     """The source to open: ``--camera``, else the last one used (if it still exists), else the camera."""
     if options.camera is not None:
         return str(options.camera)
-    last = settings.get("last_source")
+    last = settings.get(Setting.LAST_SOURCE)
     if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
         return last
-    return str(settings.get("camera_index", 0))
+    return str(settings.get(Setting.CAMERA_INDEX))
 
 
 def _prewarm_imports() -> None:

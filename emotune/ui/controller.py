@@ -21,7 +21,7 @@ from PySide6.QtCore import QByteArray, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
@@ -264,7 +264,7 @@ class AppController(QObject):
         if self.vision is None:
             return
         if on:
-            spec = self.source_spec or str(self.settings.get("last_source") or self.settings.get("camera_index", 0))
+            spec = self.source_spec or str(self.settings.get(Setting.LAST_SOURCE) or self.settings.get(Setting.CAMERA_INDEX))
             self.open_source(spec)
         else:
             self.vision.stop_capture()

@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer
 
 from emotune.emotions import Emotion
 from emotune.music.recommender import EMPTY_MOOD, Note
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_bridge import PlayerBridge
 from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
@@ -60,8 +60,8 @@ class PlayerControl(QObject):
         for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
             for shortcut in w.media_shortcuts[name]:
                 shortcut.activated.connect(slot)
-        p.set_volume(int(settings.get("volume", 80)))
-        p.set_strategy(str(settings.get("strategy", "match")))
+        p.set_volume(settings.get(Setting.VOLUME))
+        p.set_strategy(settings.get(Setting.STRATEGY))
         p.set_track(None)
         w.audio_label.setText("audio starting…")
 
@@ -136,14 +136,14 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(setattr, self.dj, "volume", int(volume))  # the DJ saves it
         else:
-            self.settings.set("volume", int(volume))
+            self.settings.set(Setting.VOLUME, int(volume))
 
     def set_strategy(self, key: str) -> None:
         """match / lift / calm (remembered between runs)."""
         if self.dj is not None:
             self.command(setattr, self.dj, "strategy", key)
         else:
-            self.settings.set("strategy", key)
+            self.settings.set(Setting.STRATEGY, key)
 
     def set_tracks(self, tracks: list[Any]) -> None:
         """A (re)scanned library."""
