@@ -119,10 +119,11 @@ def run(args: argparse.Namespace) -> int:
     if args.no_audio:
         backend = NullBackend()
     else:
-        from emotune.music.player import vlc_available
+        from emotune.music.player import vlc_problem
 
-        if not vlc_available():
-            return fail("libvlc is not available; install VLC, or use --no-audio", 2)
+        problem = vlc_problem()
+        if problem is not None:
+            return fail(f"{problem}; or use --no-audio", 2)
         from emotune.music.player.sound_output import find_sound_output
         from emotune.music.player.vlc_backend import VLCBackend
 

@@ -25,10 +25,7 @@ from emotune.ui.options import GuiOptions
 
 log = logging.getLogger(__name__)
 
-NO_VLC_NOTE = (
-    "No sound: libvlc (VLC) was not found, so EmoTune runs silently with the null player. "
-    "Install VLC (e.g. sudo apt install vlc) and restart to hear the music."
-)
+NO_VLC_NOTE = "No sound: {reason}. EmoTune runs silently with the null player until then."
 NO_SOUND_DEVICE_NOTE = (
     "No sound device found ({detail}), so EmoTune plays silently. "
     "Connect speakers or headphones (or start PulseAudio/PipeWire) and restart to hear the music."
@@ -80,11 +77,12 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
         backend: Any = NullBackend(realtime=True)
     else:
         try:
-            from emotune.music.player import create_backend, vlc_available
+            from emotune.music.player import create_backend, vlc_problem
             from emotune.music.player.sound_output import find_sound_output
 
-            if not vlc_available():
-                raise RuntimeError("libvlc is not available")
+            problem = vlc_problem()
+            if problem is not None:
+                raise RuntimeError(problem)
             output = find_sound_output()
             # With nowhere to send sound, VLC's ALSA output floods stderr; its dummy output
             # keeps the same real-time playback without that.
@@ -94,7 +92,7 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
         except Exception as error:  # missing libvlc, broken plugins: play silently instead
             log.warning("falling back to the null player: %s", error)
             backend = NullBackend(realtime=True)
-            note = NO_VLC_NOTE
+            note = NO_VLC_NOTE.format(reason=error)
     return MoodDJ(backend, settings=settings), note
 
 
