@@ -43,6 +43,8 @@ from emotune.paths import UserDirError, user_config_dir
 
 log = logging.getLogger(__name__)
 
+_reported: set[str] = set()  # problems already logged: each Settings() would repeat them
+
 T = TypeVar("T")
 Check = Callable[[Any], T]
 
@@ -191,7 +193,7 @@ class Settings:
                 path = user_config_dir() / "settings.json"
             except UserDirError as exc:
                 self.problem = f"{exc} (settings are kept for this session only)"
-                log.warning("%s", self.problem)
+                _report(self.problem)
         self.path = path
         self._lock = threading.Lock()
         self._values: dict[str, Any] = {}
@@ -271,7 +273,13 @@ class Settings:
                 f"cannot save settings to {self.path}: {reason} "
                 "(settings are kept for this session only)"
             )
-            log.warning("%s", self.problem)
+            _report(self.problem)
+
+
+def _report(problem: str) -> None:
+    if problem not in _reported:
+        _reported.add(problem)
+        log.warning("%s", problem)
 
 
 def _copy(value: T) -> T:

@@ -167,6 +167,8 @@ def run_app(options: GuiOptions) -> int:
         process_start=process_start,
     )
     controller.restore_geometry()
+    if settings.problem:  # EMOTUNE_HOME is a file or read-only: run, but say nothing is saved
+        window.banners.show_banner("settings", settings.problem, "warning")
     audio = _AudioStarter(controller)
     audio.ready.connect(controller.attach_dj)
     # libvlc takes most of a CPU-second to start: not before the first picture is on screen.

@@ -103,9 +103,11 @@ def load_vlc() -> Any:
     from emotune.paths import contain_library_caches
 
     contain_library_caches()
+    # python-vlc logs its own, vaguer line before sys.exit; the exception below says more.
     vlc_log = logging.getLogger("vlc")
-    quiet = logging.NullHandler()  # python-vlc logs its own, vaguer line before sys.exit
+    quiet, propagate = logging.NullHandler(), vlc_log.propagate
     vlc_log.addHandler(quiet)
+    vlc_log.propagate = False
     try:
         import vlc
     except SystemExit:
@@ -122,6 +124,7 @@ def load_vlc() -> Any:
         ) from None
     finally:
         vlc_log.removeHandler(quiet)
+        vlc_log.propagate = propagate
     return vlc
 
 
