@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from emotune.cli._common import fail
+from emotune.cli._common import fail, non_negative_float, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -22,12 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("path", help="image, video file, folder of images, or camera number (e.g. 0)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
-    parser.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
+    parser.add_argument("--every", type=positive_int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
+    parser.add_argument("--max-frames", type=positive_int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
     parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
     parser.add_argument("--primary", choices=("largest", "center"), default="largest", help="which face drives the mood (default largest)")
     parser.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
-    parser.add_argument("--dwell", type=float, default=None, metavar="S", help="seconds a new mood must lead before it is declared (default 3)")
+    parser.add_argument("--dwell", type=non_negative_float, default=None, metavar="S", help="seconds a new mood must lead before it is declared (default 3)")
     return parser
 
 

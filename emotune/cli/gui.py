@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emotune.cli._common import non_negative_float
+
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `gui` subcommand."""
@@ -23,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--library", metavar="DIR", type=Path, help="music folder to use instead of the remembered ones")
     parser.add_argument("--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)")
     # For demos, benchmarks and CI: not part of the everyday interface.
-    parser.add_argument("--quit-after", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after", metavar="SECONDS", type=non_negative_float, help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     return parser
