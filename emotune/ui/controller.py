@@ -340,9 +340,10 @@ class AppController(QObject):
     def _on_source_problem(self, kind: str, message: str) -> None:
         banners = self.window.banners
         if kind == "open_failed":
+            sentence = message if message.endswith((".", "!", "?")) else f"{message}."  # SourceError texts have no full stop
             banners.show_banner(
                 "camera",
-                f"{message[:1].upper()}{message[1:]} Music still plays: pick a mood with the emoji buttons, or open a video or image from the Camera menu.",
+                f"{sentence[:1].upper()}{sentence[1:]} Music still plays: pick a mood with the emoji buttons, or open a video or image from the Camera menu.",
                 "warning",
                 ("Open video…", lambda: self._open_file_source("Open a video", VIDEO_FILTER)),
             )

@@ -42,6 +42,7 @@ class PlayerControl(QObject):
         self.state: Any = None  # the latest DJState from the player thread
         self._shown_entry_id: int | None = None
         self._cover_path: str | None = None
+        self._empty_mood_note: Any = None  # the "No tracks tagged ..." note on the banner
         self.covers = CoverLoader(self)
         self.covers.loaded.connect(self._on_cover)
 
@@ -202,6 +203,10 @@ class PlayerControl(QObject):
         self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration) for e in state.upcoming])
         if not state.notes:
             self.window.set_queue_note("")
+        if self._empty_mood_note is not None and self._empty_mood_note not in state.notes:
+            # The plan it was about is gone (another mood was pinned or seen): so is the banner.
+            self._empty_mood_note = None
+            self.window.banners.dismiss("library-mood")
 
     def _show_entry(self, entry: Any) -> None:
         self._shown_entry_id = entry.id
@@ -232,6 +237,7 @@ class PlayerControl(QObject):
         """The DJ's notes. A mood with no tracks at all is worth a banner that says what to do;
         softer notes ("nothing very close, using the nearest") go next to the queue instead."""
         if note.kind == EMPTY_MOOD:
+            self._empty_mood_note = note
             self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", "warning")
             dismiss_later(self.window, "library-mood", 15000)
         else:
