@@ -416,9 +416,9 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _max_image_pixels() -> int:
-    # OpenCV's own limit (imgcodecs' validateInputImageSize), which the same variable raises.
+    # OpenCV's own limit (imgcodecs' validateInputImageSize), which OPENCV_IO_MAX_IMAGE_PIXELS raises.
     try:
-        return int(os.environ.get("CV_IO_MAX_IMAGE_PIXELS", 1 << 30))
+        return int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", 1 << 30))
     except ValueError:
         return 1 << 30
 
