@@ -27,6 +27,8 @@ RUNTIME_APT_PACKAGES := \
 	fonts-noto-color-emoji
 # Tests need a virtual X server for anything that must draw on a real (non-offscreen) screen.
 TEST_APT_PACKAGES := $(RUNTIME_APT_PACKAGES) xvfb xauth strace
+# The package test validates the launcher entry and AppStream metainfo install-desktop writes.
+TEST_APT_PACKAGES += desktop-file-utils appstream
 
 VENV_PIP := $(VENV)/bin/pip
 
@@ -98,6 +100,11 @@ $(TEST_STAMP): | $(VENV_PIP)
 	$(PIP_INSTALL) -e '.[train,analysis,dev]'
 	@rm -f $(VENV)/.installed-test-* $(VENV)/.installed-run-*
 	@touch $@ $(RUN_STAMP)
+
+# `make test` runs this too (the test is part of the suite); this target runs it alone.
+.PHONY: package-check
+package-check: setup-test  ## build sdist + wheel, install the wheel in a fresh venv, try it elsewhere
+	QT_QPA_PLATFORM=offscreen $(VENV)/bin/pytest -q tests/test_install_package.py
 
 clean:  ## remove the virtual environment and caches (not your settings or music)
 	rm -rf $(VENV) .pytest_cache .ruff_cache

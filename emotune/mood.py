@@ -1,19 +1,31 @@
-"""Turns a noisy stream of per-frame emotion probabilities into a steady, declared mood.
+"""Turns a noisy stream of per-frame emotion probabilities into a steady mood, at two speeds.
 
-:class:`MoodTracker` keeps a *time-based* exponential moving average of the probabilities (a
-time constant in seconds, so the smoothing is the same at 10 or 30 fps), and declares a new mood
-only after it has led the average, by a margin over the current mood, for ``dwell_s`` seconds
-(blips shorter than ``dwell_grace_s`` do not restart the clock). Music should not change because
-somebody blinked.
+:class:`MoodTracker` is a recursive Bayesian (hidden-Markov forward) filter over the seven moods:
 
-States (:class:`MoodState`): ``starting`` (no mood yet), ``tracking``, ``uncertain`` (the average
-has no clear winner; the mood is kept), ``no_face`` (nobody in view for a while; the mood is
-kept), ``camera_lost``. Observers get :class:`MoodEvent` callbacks (plain Python, no Qt) for
-``mood_changed(old, new, confidence)`` and for entering ``uncertain``, ``no_face``,
-``camera_lost`` and back to ``tracking``.
+* **Evidence.** Each frame's calibrated probabilities, divided by the class prior the network
+  learned (so a class it says often is not favoured for that alone), raised to a power that grows
+  with the *time* the frame covers, not with the frame count: consecutive frames of one face are
+  strongly correlated, and the filter must reach the same belief at 10, 30 or 60 fps. A frame
+  whose top two classes are nearly tied (neutral 0.28 against fear 0.26) carries no evidence at
+  all; the weight grows with the margin between them. That is what keeps a talking or faintly
+  smiling face from drifting, frame by ambiguous frame, into fear or sadness.
+* **Transitions.** Moods are sticky: over ``dt`` seconds a mood persists with probability
+  ``exp(-dt / mood_duration_s)``; otherwise it is redrawn from a prior that reflects someone at a
+  desk (mostly neutral). No mood's belief falls below ``belief_floor``, so a clear new expression
+  always wins within about a second however long the old one lasted.
+* **Shown mood.** The mood on screen changes when another mood's posterior reaches
+  ``declare_at`` (0.97). ``uncertain`` means the posterior is spread: another mood leads the
+  belief without being sure yet, or the shown mood's belief stayed under ``uncertain_below`` for
+  ``uncertain_after_s``.
+* **Music mood.** The music follows the shown mood only once it has held for ``music_hold_s``
+  while tracking, so a brief expression re-plans nothing.
+
+States (:class:`MoodState`): ``starting`` (no mood yet), ``tracking``, ``uncertain`` (the mood is
+kept), ``no_face`` (nobody in view for a while; the mood is kept), ``camera_lost``. Observers get
+:class:`MoodEvent` callbacks (plain Python, no Qt).
 
 Every method takes an explicit timestamp (seconds, any monotonic origin), so tests and file
-playback are deterministic. Not thread-safe: feed it from one thread (the vision worker);
+playback are deterministic. Not thread-safe: feed it from one thread (the vision driver);
 callbacks run on that thread.
 """
 
@@ -32,6 +44,10 @@ from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion, expected_va
 
 log = logging.getLogger(__name__)
 
+TRAINING_CLASS_PRIOR: tuple[float, ...] = (0.139, 0.015, 0.143, 0.251, 0.173, 0.168, 0.110)
+"""Label frequencies of the FER2013 training split (canonical order): what a network trained on
+it says on average, used as the evidence prior when the model does not ship its own."""
+
 
 class MoodState(Enum):
     """What the tracker currently knows."""
@@ -47,6 +63,9 @@ class MoodEventKind(Enum):
     """Kinds of :class:`MoodEvent`. State kinds fire on entering that state, not every frame."""
 
     MOOD_CHANGED = "mood_changed"
+    """The shown mood changed."""
+    MUSIC_MOOD_CHANGED = "music_mood_changed"
+    """The mood the music follows changed (the shown mood held for ``music_hold_s``)."""
     UNCERTAIN = "uncertain"
     NO_FACE = "no_face"
     CAMERA_LOST = "camera_lost"
@@ -55,54 +74,86 @@ class MoodEventKind(Enum):
 
 @dataclass(frozen=True)
 class MoodConfig:
-    """Smoothing and decision knobs; the defaults keep a steady face steady and still follow a
-    real change within about 3.5 s (0.3-0.5 s for the average to cross over, plus the dwell)."""
+    """Filter and decision knobs. Defaults tuned on the sequence benchmark
+    (``emotune bench --sections mood_sequences``); see the README's "How the mood is read"."""
 
-    time_constant_s: float = 0.5
-    """EMA time constant: a step change is 63% through after this long."""
-    dwell_s: float = 3.0
-    """A challenger must lead this long (blips under ``dwell_grace_s`` forgiven) to become the mood."""
-    dwell_grace_s: float = 0.5
-    """A challenger may stop leading (or the reading turn unclear) this long without restarting
-    its dwell clock; it is declared only on a frame where it leads."""
-    initial_dwell_s: float = 1.0
-    """Dwell for the very first mood, shorter so the app picks music soon after start."""
-    min_confidence: float = 0.40
-    """Smoothed top probability below this counts as unclear."""
-    min_margin: float = 0.10
-    """Smoothed lead of the top class over the second below this counts as unclear."""
-    switch_margin: float = 0.10
-    """Hysteresis: a challenger leads only while ahead of the *current mood* by this much."""
-    switch_min_confidence: float = 0.30
-    """A challenger needs at least this smoothed probability to lead."""
-    uncertain_after_s: float = 1.0
-    """Unclear for this long → ``uncertain`` (short dips do not flicker the state)."""
+    evidence_time_s: float = 0.2
+    """Seconds of frames that count as one full observation (the evidence exponent is dt / this)."""
+    tie_margin: float = 0.05
+    """A frame whose top-two margin is at most this carries no evidence."""
+    full_margin: float = 0.35
+    """A frame whose top-two margin is at least this carries full evidence (linear in between)."""
+    mood_duration_s: float = 20.0
+    """Mean time a mood lasts: the stickiness of the transition model."""
+    neutral_prior: float = 0.5
+    """Prior belief in neutral for someone at a desk; the rest is shared by the other six."""
+    belief_floor: float = 1e-3
+    """No mood's belief drops below this, so a clear change is never out of reach."""
+    declare_at: float = 0.97
+    """Posterior a mood needs to become the shown mood."""
+    uncertain_below: float = 0.5
+    """The shown mood's posterior under this (for ``uncertain_after_s``) means ``uncertain``."""
+    uncertain_after_s: float = 0.7
+    """How long the belief must stay spread before the state says ``uncertain``."""
+    music_hold_s: float = 4.0
+    """How long the shown mood must hold (while tracking) before the music follows it."""
     no_face_after_s: float = 1.5
     """No face for this long → ``no_face`` (a few missed detections are ignored)."""
     max_step_s: float = 0.25
-    """Longest time step fed into the average, so one frame after a gap cannot overwrite it."""
+    """Longest time one frame's evidence may cover, so one frame after a gap cannot decide alone."""
+    prior_power: float = 1.0
+    """How fully the class prior is divided out (1: Bayes; less damps rare classes such as
+    disgust, whose small prior would otherwise magnify every stray percent)."""
+
+    def __post_init__(self) -> None:
+        checks = {
+            "evidence_time_s": self.evidence_time_s > 0,
+            "full_margin": self.full_margin > self.tie_margin >= 0,
+            "mood_duration_s": self.mood_duration_s > 0,
+            "neutral_prior": 0 < self.neutral_prior < 1,
+            "belief_floor": 0 <= self.belief_floor < 1.0 / NUM_CLASSES,
+            "declare_at": 0.5 < self.declare_at < 1,
+            "uncertain_below": 0 < self.uncertain_below < self.declare_at,
+            "music_hold_s": self.music_hold_s >= 0 and math.isfinite(self.music_hold_s),
+            "uncertain_after_s": self.uncertain_after_s >= 0,
+            "no_face_after_s": self.no_face_after_s >= 0,
+            "max_step_s": self.max_step_s > 0,
+            "prior_power": 0 <= self.prior_power <= 1,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid mood settings: {', '.join(bad)}")
+
+    @property
+    def mood_prior(self) -> np.ndarray:
+        """Where a mood goes when it changes: ``neutral_prior`` on neutral, the rest shared."""
+        prior = np.full(NUM_CLASSES, (1.0 - self.neutral_prior) / (NUM_CLASSES - 1))
+        prior[Emotion.NEUTRAL.value] = self.neutral_prior
+        return prior
 
 
 @dataclass(frozen=True)
 class MoodSnapshot:
-    """The tracker's state after an update."""
+    """The tracker's state after an update: everything the window shows for one frame."""
 
     timestamp: float
     mood: Emotion | None
+    """The shown mood (header, face label, highlighted bar)."""
+    music_mood: Emotion | None
+    """The mood the music follows (changes only after the shown mood held ``music_hold_s``)."""
     state: MoodState
     confidence: float
-    """Smoothed probability of the declared mood (0 when none)."""
+    """Posterior of the shown mood (0 when none)."""
     probabilities: tuple[float, ...]
-    """Smoothed probabilities in canonical order (all zero before the first face)."""
+    """Posterior over the seven moods in canonical order (all zero before the first face)."""
     leader: Emotion | None
-    """Top class of the smoothed probabilities right now (may differ from ``mood``)."""
-    challenger: Emotion | None
-    challenger_for_s: float
-    """How long ``challenger`` has been leading against the mood (0 when none)."""
+    """Mood with the highest posterior right now (equals ``mood`` while tracking)."""
+    music_in_s: float | None
+    """Seconds until the music follows the shown mood, if it will; None when nothing is pending."""
 
     @property
     def valence_arousal(self) -> tuple[float, float]:
-        """Probability-weighted (valence, arousal) of the smoothed distribution."""
+        """Posterior-weighted (valence, arousal)."""
         if not any(self.probabilities):
             return (0.0, 0.0)
         return expected_va(self.probabilities)
@@ -112,17 +163,21 @@ class MoodSnapshot:
         return {
             "t": round(self.timestamp, 3),
             "mood": self.mood.key if self.mood else None,
+            "music_mood": self.music_mood.key if self.music_mood else None,
             "state": self.state.value,
             "confidence": round(self.confidence, 4),
             "leader": self.leader.key if self.leader else None,
-            "probabilities": {e.key: round(p, 4) for e, p in zip(EMOTIONS, self.probabilities, strict=True)},
+            "probabilities": {
+                e.key: round(p, 4) for e, p in zip(EMOTIONS, self.probabilities, strict=True)
+            },
         }
 
 
 @dataclass(frozen=True)
 class MoodEvent:
-    """One notification. For ``MOOD_CHANGED``, ``old``/``new`` are the moods and ``confidence``
-    the new mood's smoothed probability; for state kinds, ``old == new ==`` the kept mood."""
+    """One notification. For ``MOOD_CHANGED`` and ``MUSIC_MOOD_CHANGED``, ``old``/``new`` are
+    the moods and ``confidence`` the new mood's posterior; for state kinds ``old == new ==`` the
+    kept shown mood."""
 
     kind: MoodEventKind
     timestamp: float
@@ -134,20 +189,57 @@ class MoodEvent:
 
 MoodListener = Callable[[MoodEvent], None]
 
+_STATE_EVENTS = {
+    MoodState.UNCERTAIN: MoodEventKind.UNCERTAIN,
+    MoodState.NO_FACE: MoodEventKind.NO_FACE,
+    MoodState.CAMERA_LOST: MoodEventKind.CAMERA_LOST,
+    MoodState.TRACKING: MoodEventKind.TRACKING,
+}
+
+
+def frame_evidence(
+    probabilities: np.ndarray, class_prior: np.ndarray, weight_s: float, config: MoodConfig
+) -> np.ndarray:
+    """Log-likelihood of each mood given one frame covering ``weight_s`` seconds.
+
+    ``probabilities / class_prior`` is the network's likelihood ratio; the exponent grows with the
+    time the frame covers and with how clearly the frame separates its top two classes.
+    """
+    top2 = np.partition(probabilities, -2)[-2:]
+    margin = float(top2[1] - top2[0])
+    clarity = (margin - config.tie_margin) / (config.full_margin - config.tie_margin)
+    clarity = min(1.0, max(0.0, clarity))
+    if clarity == 0.0 or weight_s <= 0.0:
+        return np.zeros(NUM_CLASSES)
+    ratio = np.maximum(probabilities, 1e-4) / class_prior**config.prior_power
+    return (weight_s / config.evidence_time_s) * clarity * np.log(ratio)
+
 
 class MoodTracker:
-    """Smooths per-frame probabilities into a declared mood with dwell, hysteresis and states."""
+    """Forward filter over the seven moods, with a shown mood and a slower music mood."""
 
-    def __init__(self, config: MoodConfig | None = None) -> None:
-        """Start with no mood, in the ``starting`` state."""
+    def __init__(
+        self, config: MoodConfig | None = None, class_prior: Sequence[float] | None = None
+    ) -> None:
+        """Start with no mood, in the ``starting`` state.
+
+        ``class_prior`` is the classifier's average output over its training data (canonical
+        order); without it :data:`TRAINING_CLASS_PRIOR` is used.
+        """
         self.config = config or MoodConfig()
+        prior = np.asarray(class_prior if class_prior is not None else TRAINING_CLASS_PRIOR, float)
+        if prior.shape != (NUM_CLASSES,) or not np.all(prior > 0) or not np.isfinite(prior).all():
+            raise ValueError(f"class_prior needs {NUM_CLASSES} positive numbers, got {prior!r}")
+        self.class_prior = prior / prior.sum()
         self._listeners: list[tuple[MoodListener, frozenset[MoodEventKind] | None]] = []
         self.reset()
 
     # -- observers ---------------------------------------------------------------------------
 
-    def subscribe(self, listener: MoodListener, kinds: Iterable[MoodEventKind] | None = None) -> Callable[[], None]:
-        """Call ``listener(event)`` for events of ``kinds`` (all when None); returns an unsubscribe function."""
+    def subscribe(
+        self, listener: MoodListener, kinds: Iterable[MoodEventKind] | None = None
+    ) -> Callable[[], None]:
+        """Call ``listener(event)`` for events of ``kinds`` (all when None); returns an unsubscribe."""
         entry = (listener, frozenset(kinds) if kinds is not None else None)
         self._listeners.append(entry)
 
@@ -157,8 +249,11 @@ class MoodTracker:
 
         return unsubscribe
 
-    def _emit(self, kind: MoodEventKind, old: Emotion | None, new: Emotion | None, confidence: float, timestamp: float) -> None:
-        event = MoodEvent(kind, timestamp, old, new, confidence, self.snapshot(timestamp))
+    def _emit(
+        self, kind: MoodEventKind, old: Emotion | None, new: Emotion | None, t: float
+    ) -> None:
+        confidence = float(self._belief[new.value]) if new is not None else 0.0
+        event = MoodEvent(kind, t, old, new, confidence, self.snapshot(t))
         self.events.append(event)
         for listener, kinds in list(self._listeners):
             if kinds is not None and kind not in kinds:
@@ -171,149 +266,168 @@ class MoodTracker:
     # -- state -------------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget everything: no mood, no average, ``starting`` state, switch count 0."""
+        """Forget everything: no mood, belief back to the prior, ``starting``, switch count 0."""
         self.mood: Emotion | None = None
+        self.music_mood: Emotion | None = None
         self.state = MoodState.STARTING
         self.switches = 0
         # Recent events for CLIs/tests; bounded so a long session cannot grow it without limit.
         self.events: deque[MoodEvent] = deque(maxlen=1000)
-        self._smoothed: np.ndarray | None = None
-        self._last_sample: float | None = None
+        self._belief = self.config.mood_prior.copy()
+        self._seen_face = False
+        self._last_time: float | None = None
         self._last_face: float | None = None
         self._first_seen: float | None = None
-        self._candidate: Emotion | None = None
-        self._candidate_since = 0.0
-        self._candidate_seen = 0.0
-        self._unclear_since: float | None = None
+        self._mood_since = 0.0
+        self._spread_since: float | None = None
         self._now = 0.0
 
     @property
     def probabilities(self) -> np.ndarray:
-        """The smoothed probabilities (zeros before the first face)."""
-        return np.zeros(NUM_CLASSES) if self._smoothed is None else self._smoothed.copy()
+        """The posterior over moods (zeros before the first face)."""
+        return self._belief.copy() if self._seen_face else np.zeros(NUM_CLASSES)
 
     def snapshot(self, timestamp: float | None = None) -> MoodSnapshot:
         """The current state as an immutable :class:`MoodSnapshot`."""
         t = self._now if timestamp is None else timestamp
         probs = self.probabilities
-        leader = EMOTIONS[int(np.argmax(probs))] if self._smoothed is not None else None
+        leader = EMOTIONS[int(np.argmax(probs))] if self._seen_face else None
         confidence = float(probs[self.mood.value]) if self.mood is not None else 0.0
-        held = t - self._candidate_since if self._candidate is not None else 0.0
-        return MoodSnapshot(t, self.mood, self.state, confidence, tuple(float(p) for p in probs), leader, self._candidate, max(0.0, held))
+        return MoodSnapshot(
+            t,
+            self.mood,
+            self.music_mood,
+            self.state,
+            confidence,
+            tuple(float(p) for p in probs),
+            leader,
+            self._music_in(t),
+        )
+
+    def _music_in(self, t: float) -> float | None:
+        if self.mood is None or self.mood is self.music_mood:
+            return None
+        return max(0.0, self.config.music_hold_s - (t - self._mood_since))
 
     # -- inputs ------------------------------------------------------------------------------
 
-    def update(self, probabilities: Sequence[float] | np.ndarray | None, timestamp: float) -> MoodSnapshot:
+    def update(
+        self, probabilities: Sequence[float] | np.ndarray | None, timestamp: float
+    ) -> MoodSnapshot:
         """Feed one frame: the primary face's 7 probabilities, or ``None`` when no face was found."""
+        if probabilities is not None:
+            p = np.asarray(probabilities, dtype=np.float64).reshape(-1)
+            if p.shape != (NUM_CLASSES,) or not np.all(np.isfinite(p)):
+                raise ValueError(f"expected {NUM_CLASSES} finite probabilities, got {p!r}")
         self._now = timestamp
         if self._first_seen is None:
             self._first_seen = timestamp
+        dt = 0.0 if self._last_time is None else max(0.0, timestamp - self._last_time)
+        self._last_time = timestamp
+        self._predict(dt)
         if probabilities is None:
             self._on_no_face(timestamp)
             return self.snapshot(timestamp)
-        p = np.asarray(probabilities, dtype=np.float64).reshape(-1)
-        if p.shape != (NUM_CLASSES,) or not np.all(np.isfinite(p)):
-            raise ValueError(f"expected {NUM_CLASSES} finite probabilities, got {p!r}")
         p = np.clip(p, 0.0, None)
         total = p.sum()
         p = p / total if total > 0 else np.full(NUM_CLASSES, 1.0 / NUM_CLASSES)
-        self._smooth(p, timestamp)
+        # Evidence covers the time since the last frame *with a face*, capped: after a gap the
+        # first frame is one short look, not seconds of proof.
+        since_face = dt if self._last_face is None else timestamp - self._last_face
+        weight = min(max(since_face, 0.0), self.config.max_step_s) if self._seen_face else 0.0
+        self._correct(frame_evidence(p, self.class_prior, weight, self.config))
+        self._seen_face = True
         self._last_face = timestamp
         self._decide(timestamp)
         return self.snapshot(timestamp)
 
     def camera_lost(self, timestamp: float) -> MoodSnapshot:
-        """Report that the camera stopped delivering frames; the mood is kept."""
+        """Report that the camera stopped delivering frames; the moods are kept."""
         self._now = timestamp
-        self._candidate = None
-        self._unclear_since = None
+        self._spread_since = None
         self._set_state(MoodState.CAMERA_LOST, timestamp)
         return self.snapshot(timestamp)
 
-    # -- internals ---------------------------------------------------------------------------
+    # -- the filter ----------------------------------------------------------------------------
 
-    def _smooth(self, p: np.ndarray, timestamp: float) -> None:
-        if self._smoothed is None or self._last_sample is None:
-            self._smoothed = p.copy()
-        else:
-            # Time-based EMA: weight of the new sample depends on elapsed time, not frame count.
-            # Negative steps (clock jumps) count as zero; long gaps are capped (see max_step_s).
-            dt = min(max(timestamp - self._last_sample, 0.0), self.config.max_step_s)
-            alpha = 1.0 - math.exp(-dt / self.config.time_constant_s) if self.config.time_constant_s > 0 else 1.0
-            self._smoothed += alpha * (p - self._smoothed)
-        self._last_sample = timestamp
+    def _predict(self, dt: float) -> None:
+        """Transition step: a mood persists over ``dt`` with probability exp(-dt / duration)."""
+        if dt <= 0:
+            return
+        stay = math.exp(-dt / self.config.mood_duration_s)
+        self._belief = stay * self._belief + (1.0 - stay) * self.config.mood_prior
+
+    def _correct(self, log_evidence: np.ndarray) -> None:
+        """Bayes' rule in log space, then the floor (renormalised)."""
+        if not log_evidence.any():
+            return
+        log_post = np.log(self._belief) + log_evidence
+        post = np.exp(log_post - log_post.max())
+        post /= post.sum()
+        floor = self.config.belief_floor
+        if floor > 0:
+            post = np.maximum(post, floor)
+            post /= post.sum()
+        self._belief = post
+
+    # -- decisions -------------------------------------------------------------------------------
 
     def _decide(self, t: float) -> None:
         cfg = self.config
-        probs = self._smoothed
-        assert probs is not None
-        order = np.argsort(probs)[::-1]
-        top, second = float(probs[order[0]]), float(probs[order[1]])
-        leader = EMOTIONS[int(order[0])]
-        clear = top >= cfg.min_confidence and top - second >= cfg.min_margin
-
-        # The challenger is the top class if it beats the current mood (before any mood: the
-        # runner-up) by switch_margin with at least switch_min_confidence. Clarity of the top
-        # two only drives the "uncertain" state: after a real change the new expression often
-        # reads weaker than the old one, and it must still be able to win.
-        rival = float(probs[self.mood.value]) if self.mood is not None else second
-        challenger = (
-            leader
-            if leader is not self.mood and top >= cfg.switch_min_confidence and top - rival >= cfg.switch_margin
-            else None
-        )
-        required = cfg.dwell_s if self.mood is not None else cfg.initial_dwell_s
-        if challenger is not None and challenger is self._candidate:
-            self._candidate_seen = t
-        elif self._candidate is not None and t - self._candidate_seen <= cfg.dwell_grace_s:
-            pass  # a blip (noise, another class for a frame or two): keep the dwell clock running
-        else:
-            self._candidate = challenger
-            self._candidate_since = self._candidate_seen = t
-
-        # "Normal" is tracking once a mood exists, starting before that.
-        normal = MoodState.TRACKING if self.mood is not None else MoodState.STARTING
-        if clear:
-            self._unclear_since = None
-            self._set_state(normal, t)
-        else:
-            if self._unclear_since is None:
-                self._unclear_since = t
-            if t - self._unclear_since >= cfg.uncertain_after_s:
-                self._set_state(MoodState.UNCERTAIN, t)
-            elif self.state in (MoodState.NO_FACE, MoodState.CAMERA_LOST):
-                # The face is back; "uncertain" follows only if the reading stays unclear.
-                self._set_state(normal, t)
-
-        if challenger is not None and challenger is self._candidate and t - self._candidate_since >= required:
-            old, new = self.mood, self._candidate
-            self.mood = new
-            self._candidate = None
+        leader = EMOTIONS[int(np.argmax(self._belief))]
+        if leader is not self.mood and self._belief[leader.value] >= cfg.declare_at:
+            old, self.mood = self.mood, leader
+            self._mood_since = t
+            self._spread_since = None
             if old is not None:
                 self.switches += 1
-            if self.state is MoodState.STARTING:
-                self.state = MoodState.TRACKING  # the mood_changed event says it all
-            self._emit(MoodEventKind.MOOD_CHANGED, old, new, float(probs[new.value]), t)
+            if self.state is not MoodState.TRACKING:
+                # The mood_changed event says it all; no separate "tracking" event.
+                self.state = MoodState.TRACKING
+            self._emit(MoodEventKind.MOOD_CHANGED, old, leader, t)
+            if self.music_mood is None:
+                # The very first mood: start the music on it at once rather than after a hold.
+                self.music_mood = leader
+                self._emit(MoodEventKind.MUSIC_MOOD_CHANGED, None, leader, t)
+            return
+
+        spread = self.mood is None or self._belief[self.mood.value] < cfg.uncertain_below
+        if not spread:
+            self._spread_since = None
+            if self.mood is not None:
+                self._set_state(MoodState.TRACKING, t)
+        else:
+            if self._spread_since is None:
+                self._spread_since = t
+            # Another mood leading the belief without being sure yet is uncertain at once: the
+            # window must not call the old mood "N% sure" beside a larger bar for the newcomer.
+            overtaken = self.mood is not None and leader is not self.mood
+            if self.mood is not None and (overtaken or t - self._spread_since >= cfg.uncertain_after_s):
+                self._set_state(MoodState.UNCERTAIN, t)
+            elif self.state in (MoodState.NO_FACE, MoodState.CAMERA_LOST):
+                # The face is back; "uncertain" follows only if the belief stays spread.
+                self._set_state(MoodState.TRACKING if self.mood else MoodState.STARTING, t)
+
+        if (
+            self.mood is not None
+            and self.mood is not self.music_mood
+            and self.state is MoodState.TRACKING
+            and t - self._mood_since >= cfg.music_hold_s
+        ):
+            old_music, self.music_mood = self.music_mood, self.mood
+            self._emit(MoodEventKind.MUSIC_MOOD_CHANGED, old_music, self.mood, t)
 
     def _on_no_face(self, t: float) -> None:
         since = self._last_face if self._last_face is not None else self._first_seen
         assert since is not None
         if t - since >= self.config.no_face_after_s and self.state is not MoodState.NO_FACE:
-            # A challenger must lead while a face is visible; an empty room resets the race.
-            self._candidate = None
-            self._unclear_since = None
+            self._spread_since = None
             self._set_state(MoodState.NO_FACE, t)
 
     def _set_state(self, state: MoodState, t: float) -> None:
         if state is self.state:
             return
         self.state = state
-        kind = {
-            MoodState.UNCERTAIN: MoodEventKind.UNCERTAIN,
-            MoodState.NO_FACE: MoodEventKind.NO_FACE,
-            MoodState.CAMERA_LOST: MoodEventKind.CAMERA_LOST,
-            MoodState.TRACKING: MoodEventKind.TRACKING,
-        }.get(state)
+        kind = _STATE_EVENTS.get(state)
         if kind is not None:
-            confidence = float(self._smoothed[self.mood.value]) if self.mood is not None and self._smoothed is not None else 0.0
-            self._emit(kind, self.mood, self.mood, confidence, t)
+            self._emit(kind, self.mood, self.mood, t)

@@ -1,23 +1,102 @@
 """Where EmoTune finds its bundled files and keeps the user's data.
 
+Bundled files (the emotion model, the demo library, icons and launcher data) sit at the top of
+the source tree in ``models/``, ``music_library/`` and ``assets/``. The wheel carries the same
+files inside the package as ``emotune/_data/...`` (mapped in pyproject.toml), so an installed
+EmoTune needs no checkout. :data:`RESOURCE_ROOT` is whichever of the two this copy runs from,
+and every bundled path below hangs off it, so the app works from any working directory.
+
 Set ``EMOTUNE_HOME`` to put all user data (settings, caches, calibration) under one folder;
 tests use this to stay out of the real home directory.
 """
 
 from __future__ import annotations
 
+import enum
 import os
+import sys
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout (or install prefix) that holds ``models/``, ``assets/`` and ``music_library/``."""
 
-MODELS_DIR = PROJECT_ROOT / "models"
-ASSETS_DIR = PROJECT_ROOT / "assets"
-DEMO_LIBRARY_DIR = PROJECT_ROOT / "music_library"
+def _package_dir() -> Path:
+    """The installed ``emotune`` package folder, as the import system found it."""
+    found = resources.files("emotune")
+    # A zip import gives no real folder, but VLC and the model runtime need real files.
+    return Path(found).resolve() if isinstance(found, Path) else Path(__file__).resolve().parent
+
+
+PACKAGE_DIR = _package_dir()
+BUNDLED_DATA_DIR = PACKAGE_DIR / "_data"
+"""Where a wheel install keeps ``models/``, ``assets/`` and ``music_library/``."""
+
+PROJECT_ROOT = PACKAGE_DIR.parent
+"""The source tree (checkout or unpacked sdist) around the package; in a wheel install, the
+site-packages folder. Bundled files are under :data:`RESOURCE_ROOT`, not here."""
+
+RESOURCE_ROOT = BUNDLED_DATA_DIR if BUNDLED_DATA_DIR.is_dir() else PROJECT_ROOT
+"""The folder that holds ``models/``, ``assets/`` and ``music_library/`` for this install."""
+
+MODELS_DIR = RESOURCE_ROOT / "models"
+ASSETS_DIR = RESOURCE_ROOT / "assets"
+DEMO_LIBRARY_DIR = RESOURCE_ROOT / "music_library"
 DEFAULT_MODEL = MODELS_DIR / "emotion.tflite"
+
+
+class InstallKind(enum.Enum):
+    """How this copy of EmoTune got onto the machine; decides which repair advice fits."""
+
+    CHECKOUT = "checkout"  # a git work tree (run in place or installed editable)
+    SOURCE = "source"  # a source tree without git, e.g. an unpacked sdist
+    WHEEL = "wheel"  # an installed wheel (pip, pipx): bundled files under emotune/_data
+
+
+def install_kind() -> InstallKind:
+    """Which kind of install this process runs from."""
+    if RESOURCE_ROOT == BUNDLED_DATA_DIR:
+        return InstallKind.WHEEL
+    if (PROJECT_ROOT / ".git").exists():  # a file, not a folder, in a git worktree
+        return InstallKind.CHECKOUT
+    return InstallKind.SOURCE
+
+
+def reinstall_command() -> str:
+    """The command (in backticks) that puts a complete EmoTune back, for this install."""
+    kind = install_kind()
+    if kind is InstallKind.CHECKOUT:
+        return "`git pull`, then `make setup`"
+    # pipx keeps its bookkeeping file in the root of every venv it makes.
+    if kind is InstallKind.WHEEL and (Path(sys.prefix) / "pipx_metadata.json").is_file():
+        return "`pipx reinstall emotune`"
+    return "`pip install --force-reinstall` with the EmoTune wheel or folder you installed from"
+
+
+def missing_model_fix(model_path: Path | str | None = None) -> str:
+    """One sentence on how to get a missing emotion model back, in this install's terms.
+
+    ``model_path`` is the file that was asked for (default: the shipped model); a path the
+    user chose gets advice about that path instead of a reinstall.
+    """
+    if model_path is not None and Path(model_path).resolve() != DEFAULT_MODEL.resolve():
+        return (
+            "Check the path given with --model (or export a model there with "
+            "`emotune train --export-from RUN_DIR/best.keras`), or leave --model out to use the "
+            "shipped model."
+        )
+    kind = install_kind()
+    if kind is InstallKind.WHEEL:
+        return f"Reinstall EmoTune ({reinstall_command()}), or pass --model PATH."
+    if kind is InstallKind.CHECKOUT:
+        return (
+            "Restore it with `git checkout -- models/emotion.tflite models/emotion.json`, "
+            "or pass --model PATH (or train and export one: README, Training)."
+        )
+    return (
+        "Restore models/ from the EmoTune source you installed from (the sdist or a git "
+        "clone), or pass --model PATH."
+    )
 
 
 def _home_override() -> Path | None:

@@ -453,9 +453,10 @@ BAD_NUMBERS = [
     ("detect", "--every", "0"),
     ("detect", "--max-frames", "0"),
     ("detect", "--max-frames", "-1"),
-    ("detect", "--dwell", "-5"),
+    ("detect", "--dwell", "-5"),  # the old name of --music-hold
     ("detect", "--dwell", "nan"),
-    ("detect", "--dwell", "inf"),
+    ("detect", "--music-hold", "inf"),
+    ("detect", "--music-hold", "-0.5"),
     ("play", "--count", "0"),
     ("play", "--count", "100000"),
     ("play", "--count", "five"),

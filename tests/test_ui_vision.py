@@ -50,7 +50,7 @@ def test_camera_off_releases_the_device_and_shows_it(qtbot, tmp_path):
         qtbot.waitUntil(app.source.closed.is_set, timeout=3000)
         qtbot.waitUntil(lambda: not app.window.video.capturing, timeout=3000)
         assert "nothing is captured" in app.window.privacy_label.text()
-        assert app.window.mood_header.mode == "off"
+        assert not app.window.mood_header.view.capturing
         assert not app.window.camera_on_action.isChecked()
         shown = app.window.video.frames_shown
         qtbot.wait(300)
@@ -84,7 +84,7 @@ def test_no_camera_shows_a_banner_and_music_still_plays(qtbot, tmp_path):
         text = window.banners.banner("camera").text
         assert "No camera found" in text and "emoji buttons" in text
         assert window.banners.banner("camera").action_button is not None
-        assert window.mood_header.mode == "off" and not window.video.capturing
+        assert not window.mood_header.view.capturing and not window.video.capturing
         qtbot.waitUntil(lambda: bool(controller.tracks), timeout=5000)
         controller.choose_mood(Emotion.HAPPY)
         assert controller.bridge.wait_idle(5.0)

@@ -14,10 +14,12 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion  # noqa: E402
+from emotune.mood import MoodState  # noqa: E402
 from emotune.ui import qt_compat  # noqa: E402
 from emotune.ui.about import about_html, load_metrics  # noqa: E402
 from emotune.ui.frames import FaceBox, FrameUpdate  # noqa: E402
 from emotune.ui.icons import emotion_pixmap, has_emoji_font  # noqa: E402
+from emotune.ui.mood_view import describe  # noqa: E402
 from emotune.ui.theme import format_time  # noqa: E402
 from emotune.ui.widgets.banner import BannerArea  # noqa: E402
 from emotune.ui.widgets.emoji_bar import EmojiBar  # noqa: E402
@@ -28,24 +30,20 @@ from emotune.ui.widgets.video_view import VideoView  # noqa: E402
 from emotune.ui.workers.vision_worker import frame_to_qimage  # noqa: E402
 
 
-def test_chart_animates_towards_new_probabilities(qtbot):
+def test_chart_shows_exactly_the_snapshot_and_highlights_the_largest_bar(qtbot):
     chart = ProbabilityChart()
     qtbot.addWidget(chart)
     chart.resize(400, 240)
     chart.show()
-    target = [0.05, 0.0, 0.05, 0.7, 0.1, 0.05, 0.05]
-    chart.set_probabilities(target)
-    assert chart.displayed() == [0.0] * NUM_CLASSES  # nothing jumps: it eases in
-    qtbot.wait(60)
-    mid = chart.displayed()[Emotion.HAPPY.value]
-    assert 0.0 < mid < 0.7
-    qtbot.waitUntil(lambda: abs(chart.displayed()[Emotion.HAPPY.value] - 0.7) < 0.01, timeout=2000)
+    values = [0.05, 0.0, 0.05, 0.7, 0.1, 0.05, 0.05]
+    chart.set_probabilities(values)
+    assert chart.displayed() == values  # no easing: the printed numbers are the snapshot's
     assert chart.leading() is Emotion.HAPPY
-    assert "Happy: 70%" in chart.toolTip()
-    assert "smoothed" in chart.toolTip()  # says the bars are the steady mood, not this frame
-    chart.set_probabilities(None)  # no face: bars fall back and grey out
-    assert chart.leading() is None
-    qtbot.waitUntil(lambda: max(chart.displayed()) < 0.01, timeout=2000)
+    assert "Happy: 70%" in chart.toolTip() and "How sure" in chart.toolTip()
+    chart.set_probabilities([0.05, 0.0, 0.05, 0.3, 0.5, 0.05, 0.05])
+    assert chart.leading() is Emotion.NEUTRAL
+    chart.set_probabilities(None)  # no face: bars grey out, nothing highlighted
+    assert chart.leading() is None and max(chart.displayed()) == 0.0
     chart.grab()  # paints without errors in both states
     with pytest.raises(ValueError):
         chart.set_probabilities([0.5, 0.5])
@@ -57,11 +55,10 @@ def test_timeline_keeps_only_the_window_and_paints(qtbot):
     timeline.resize(600, 80)
     now = time.monotonic()
     probs = [1 / NUM_CLASSES] * NUM_CLASSES
-    timeline.add_sample(probs, Emotion.SAD, "camera", t=now - 200)  # far outside the window
+    timeline.add_sample(probs, Emotion.SAD, t=now - 200)  # far outside the window
     for i in range(120):
         mood = Emotion.HAPPY if i < 60 else Emotion.SAD
-        mode = "manual" if 80 <= i < 90 else "camera"
-        timeline.add_sample(probs if i % 30 else None, mood, mode, t=now - 60 + i * 0.5)
+        timeline.add_sample(probs if i % 30 else None, mood, pinned=80 <= i < 90, faded=i > 110, t=now - 60 + i * 0.5)
     samples = timeline.samples()
     assert all(s.t >= now - 60 - 5 for s in samples)
     assert len(samples) == 120
@@ -110,17 +107,28 @@ def test_banners_replace_by_key_and_dismiss(qtbot):
         area.show_banner("x", "y", "fatal")
 
 
-def test_mood_header_states(qtbot):
+def test_mood_header_shows_a_view(qtbot):
     header = MoodHeader()
     qtbot.addWidget(header)
-    header.set_mood(Emotion.HAPPY, 0.8, "camera")
-    assert header.name.text() == "Happy" and "80%" in header.detail.text()
-    header.set_mood(Emotion.HAPPY, 0.4, "uncertain")
-    assert header.badge.text() == "UNCERTAIN"
-    header.set_mood(None, 0.0, "off")
+    happy = _snapshot(Emotion.HAPPY, 0.8, MoodState.TRACKING, music=Emotion.HAPPY)
+    header.show_view(describe(happy))
+    assert header.name.text() == "Happy" and header.detail.text() == "80% sure · music for happy"
+    assert not header.badge.isVisibleTo(header)
+    header.show_view(describe(_snapshot(Emotion.HAPPY, 0.4, MoodState.UNCERTAIN, music=Emotion.SAD)))
+    assert header.name.text() == "Uncertain" and header.badge.text() == "UNCERTAIN"
+    assert header.detail.text() == "Music stays with sad"
+    header.show_view(describe(happy, capturing=False))
     assert header.name.text() == "Camera off" and "Nothing is being captured" in header.detail.text()
-    with pytest.raises(ValueError):
-        header.set_mood(None, 0.0, "asleep")
+    assert header.badge.text() == "PRIVATE"
+
+
+def _snapshot(mood, confidence, state, music=None, leader=None, music_in=None):
+    from emotune.mood import MoodSnapshot
+
+    probs = [(1.0 - confidence) / (NUM_CLASSES - 1)] * NUM_CLASSES
+    if mood is not None:
+        probs[(leader or mood).value] = confidence
+    return MoodSnapshot(0.0, mood, music, state, confidence, tuple(probs), leader or mood, music_in)
 
 
 def test_about_box_shows_the_model_cards_numbers(tmp_path):
@@ -174,26 +182,21 @@ def test_qt_reference_workaround_keeps_none_and_true_alive(qtbot):
         assert sys.getrefcount(None) > qt_compat.RESERVE // 2
 
 
-def test_primary_face_label_shows_the_smoothed_mood(qtbot):
-    """The primary face's label agrees with the chart (the smoothed mood), not with this frame's
+def test_primary_face_label_comes_from_the_view_other_faces_keep_their_own(qtbot):
+    """The primary face's label is the header's description of the snapshot, not this frame's
     flickering reading; other faces keep their own reading."""
     view = VideoView()
     qtbot.addWidget(view)
     view.resize(400, 300)
     image, _ = frame_to_qimage(np.zeros((120, 160, 3), np.uint8), 160)
     frame_says_surprise = tuple(0.9 if e is Emotion.SURPRISE else 0.1 / 6 for e in EMOTIONS)
-    mood_says_happy = tuple(0.8 if e is Emotion.HAPPY else 0.2 / 6 for e in EMOTIONS)
     primary = FaceBox(10, 10, 50, 50, frame_says_surprise, is_primary=True)
     other = FaceBox(80, 10, 40, 40, frame_says_surprise)
-    view.show_frame(FrameUpdate(image, (primary,), None))  # no smoothed mood yet: the frame's own
-    assert view.labelled(primary).emotion is Emotion.SURPRISE
-    view.show_frame(FrameUpdate(image, (primary, other), mood_says_happy))
-    assert view.labelled(primary).emotion is Emotion.HAPPY
-    assert view.labelled(primary).confidence == pytest.approx(0.8)
-    assert view.labelled(other).emotion is Emotion.SURPRISE
-    easing = tuple(0.55 if e is Emotion.HAPPY else 0.45 / 6 for e in EMOTIONS)
-    view.show_mood(easing)  # the chart's bars mid-animation: the label quotes them, not the target
-    assert view.labelled(primary).confidence == pytest.approx(0.55)
-    view.grab()  # paints with both kinds of label
-    view.show_frame(FrameUpdate(image, (primary,), None))  # the tracker has no mood for this frame
-    assert view.labelled(primary).emotion is Emotion.SURPRISE
+    view.show_frame(FrameUpdate(image, (primary, other)))
+    assert view.primary_label() == (Emotion.SURPRISE, "Surprise 90%")  # no view yet: its own
+    view.show_view(describe(_snapshot(Emotion.HAPPY, 0.8, MoodState.TRACKING)))
+    assert view.primary_label() == (Emotion.HAPPY, "Happy 80%")
+    assert view._label_of(other) == (Emotion.SURPRISE, "Surprise 90%")
+    view.show_view(describe(_snapshot(Emotion.HAPPY, 0.45, MoodState.UNCERTAIN, leader=Emotion.SAD)))
+    assert view.primary_label() == (None, "Uncertain")
+    view.grab()  # paints both kinds of label

@@ -12,7 +12,7 @@ from ui_support import build_app  # noqa: E402
 
 from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
 from emotune.music.player import PlayerState  # noqa: E402
-from emotune.ui.widgets.prob_chart import percent  # noqa: E402
+from emotune.ui.mood_view import percent  # noqa: E402
 
 
 def _click(qtbot, widget: QWidget, app=None) -> None:
@@ -35,7 +35,7 @@ def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
         assert app.upcoming_emotions() and set(app.upcoming_emotions()) == {emotion}
         qtbot.waitUntil(lambda: app.shown_queue_emotions() and set(app.shown_queue_emotions()) == {emotion}, timeout=3000)
         assert app.dj.pinned
-        assert app.window.mood_header.mode == "manual"
+        assert app.window.mood_header.view.pinned
         assert app.window.emoji_bar.selected() is emotion
         # Choosing a mood starts the music when nothing is playing yet.
         assert app.dj.backend.state is PlayerState.PLAYING
@@ -47,8 +47,8 @@ def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
 def test_auto_goes_back_to_the_cameras_mood(qtbot, tmp_path):
     app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
     try:
-        # The fake camera's face reads sad; the tracker declares it after its first dwell.
-        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
+        # The fake camera's face reads sad; the filter declares it and the music follows.
+        qtbot.waitUntil(lambda: app.controller.music_mood is Emotion.SAD, timeout=8000)
         qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.SAD}, timeout=3000)
         _click(qtbot, app.window.emoji_bar.buttons[Emotion.HAPPY], app)
         assert set(app.upcoming_emotions()) == {Emotion.HAPPY}
@@ -57,73 +57,74 @@ def test_auto_goes_back_to_the_cameras_mood(qtbot, tmp_path):
         assert set(app.upcoming_emotions()) == {Emotion.SAD}
         qtbot.waitUntil(lambda: set(app.shown_queue_emotions()) == {Emotion.SAD}, timeout=3000)
         assert app.window.emoji_bar.selected() is None
-        assert app.window.mood_header.mode in ("camera", "uncertain")
-        assert app.window.mood_header.emotion is Emotion.SAD
+        assert not app.window.mood_header.view.pinned
+        assert app.window.mood_header.view.emotion is Emotion.SAD
     finally:
         app.close()
 
 
-def test_the_headers_confidence_follows_the_chart(qtbot, tmp_path):
+def _on_screen(app) -> tuple:
+    """(header title, header percent or None, face label, highlighted bar, its printed percent)."""
+    header = app.window.mood_header
+    detail = header.detail.text()
+    header_pct = int(detail.split("%")[0]) if "% sure" in detail else None
+    label = app.window.video.primary_label()
+    chart = app.window.chart
+    leader = chart.leading()
+    bar_pct = percent(chart.displayed()[leader.value]) if leader is not None else None
+    return header.name.text(), header_pct, label[1] if label else None, leader, bar_pct
+
+
+def test_header_face_label_and_highlighted_bar_read_one_snapshot(qtbot, tmp_path):
+    """The three never name different emotions or numbers, through a change of expression, a
+    weaker reading and the face leaving (the contradictions seen in 3 of 19 screenshots)."""
     app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
     try:
-        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
+        qtbot.waitUntil(lambda: app.controller.mood is not None and app.controller.mood.mood is Emotion.SAD, timeout=8000)
+        seen = []
 
-        def shown_percent() -> int:
-            return int(app.window.mood_header.detail.text().split("%")[0])
+        def watch(ms: int) -> None:
+            for _ in range(ms // 15):
+                qtbot.wait(15)
+                seen.append(_on_screen(app))
 
-        def bar_percent() -> int:
-            return percent(app.window.chart.displayed()[Emotion.SAD.value])
-
-        qtbot.waitUntil(lambda: abs(shown_percent() - 90) <= 1, timeout=5000)
-        assert shown_percent() == bar_percent()
-        # The face stays sad but reads less clearly: no new mood, so no tracker event, yet the
-        # header must follow the bar, also while the bar is still easing down.
+        watch(300)
         app.pipeline.strength = 0.6
-        readings = []
-        while abs(bar_percent() - 60) > 1:
-            qtbot.wait(15)
-            label = app.window.video.primary_label()
-            readings.append((shown_percent(), bar_percent(), label[0], percent(label[1])))
-            assert len(readings) < 400, "the bar never eased down to 60%"
-        assert all(header == bar for header, bar, _, _ in readings)
-        # The face box's label quotes the same bar (the smoothed mood, not the frame's reading).
-        assert all(emotion is Emotion.SAD and on_face == bar for _, bar, emotion, on_face in readings)
-        assert len({bar for _, bar, _, _ in readings}) > 3  # it was watched mid-animation, not only at rest
-        assert app.window.mood_header.mode == "camera" and app.controller.camera_mood is Emotion.SAD
-
-        # Nobody in view: the bars fade to nothing, but the header keeps the last reading until
-        # the tracker says the face is gone; it never claims "0% sure".
+        watch(600)
+        app.pipeline.emotion = Emotion.HAPPY
+        watch(2000)
         app.pipeline.face_visible = False
-        camera_readings = []
-        while app.window.mood_header.mode == "camera":
-            camera_readings.append(shown_percent())
-            assert len(camera_readings) < 400, "the header never said that nobody is in view"
-            qtbot.wait(15)
-        assert app.window.mood_header.mode == "no_face" and app.window.chart.leading() is None
-        assert min(camera_readings) >= 58
-        qtbot.wait(300)  # the bars fade out under a header that no longer quotes them
-        assert percent(app.window.chart.displayed()[Emotion.SAD.value]) < 58
-        assert app.window.mood_header.detail.text().startswith("Nobody in view")
+        watch(2200)
+        for title, header_pct, label, leader, bar_pct in seen:
+            if header_pct is not None:  # the header names a mood it is sure of
+                # The face box (when a face is drawn at all) and the highlighted bar say the same.
+                assert label in (None, f"{title} {header_pct}%"), seen
+                assert leader is not None and leader.label == title and bar_pct == header_pct, seen
+            if title == "Uncertain":
+                assert label in (None, "Uncertain"), seen
+        assert sum(label == f"{title} {pct}%" for title, pct, label, _, _ in seen) > 20
+        titles = [title for title, *_ in seen]
+        assert "Sad" in titles and "Happy" in titles and titles[-1] == "No face"
+        assert app.window.chart.leading() is None  # nobody in view: no bar is highlighted
     finally:
         app.close()
 
 
-def test_the_header_says_when_a_new_emotion_leads_before_the_music_follows(qtbot, tmp_path):
-    """While a newcomer leads the bars but has not held long enough to become the mood, the
-    header keeps the mood the music follows and says what leads, instead of quoting the old
-    mood's falling bar ("9% sure")."""
+def test_the_header_says_when_the_music_will_follow(qtbot, tmp_path):
+    """A clear change shows at once; the music re-plans only after the hold, and the header says
+    so in the meantime ("Happy · the music follows in 3 s")."""
     app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
     header = app.window.mood_header
     try:
-        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.SAD, timeout=8000)
-        qtbot.waitUntil(lambda: header.detail.text().endswith("sure · read from your face"), timeout=3000)
+        qtbot.waitUntil(lambda: app.controller.music_mood is Emotion.SAD, timeout=8000)
+        qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.SAD}, timeout=3000)
         app.pipeline.emotion = Emotion.HAPPY
-        qtbot.waitUntil(lambda: app.window.chart.leading() is Emotion.HAPPY, timeout=3000)
-        qtbot.waitUntil(lambda: header.detail.text().startswith("Happy leads now"), timeout=2000)
-        assert header.emotion is Emotion.SAD and header.mode == "camera"  # the music has not moved yet
-        qtbot.waitUntil(lambda: app.controller.camera_mood is Emotion.HAPPY, timeout=8000)
-        qtbot.waitUntil(lambda: header.detail.text().endswith("sure · read from your face"), timeout=2000)
-        assert header.emotion is Emotion.HAPPY
+        qtbot.waitUntil(lambda: header.name.text() == "Happy", timeout=3000)
+        assert "the music follows in" in header.detail.text()
+        assert app.controller.music_mood is Emotion.SAD and set(app.upcoming_emotions()) == {Emotion.SAD}
+        qtbot.waitUntil(lambda: app.controller.music_mood is Emotion.HAPPY, timeout=8000)
+        qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.HAPPY}, timeout=3000)
+        qtbot.waitUntil(lambda: header.detail.text().endswith("music for happy"), timeout=2000)
     finally:
         app.close()
 
@@ -266,7 +267,7 @@ def test_layout_stays_readable_at_1024x640(qtbot, tmp_path):
 def test_window_opens_and_plays_without_a_camera(qtbot, tmp_path):
     app = build_app(qtbot, tmp_path)  # no vision worker at all: like a machine without a webcam
     try:
-        assert app.window.mood_header.mode == "off"
+        assert not app.window.mood_header.view.capturing
         assert not app.window.video.capturing
         _click(qtbot, app.window.emoji_bar.buttons[Emotion.NEUTRAL], app)
         assert app.dj.backend.state is PlayerState.PLAYING

@@ -79,8 +79,9 @@ def test_logit_bias_shifts_probabilities_and_keeps_raw():
 
 def test_step_and_run_drive_the_tracker_until_the_stream_ends():
     frames = list(jittered_frames(40, 320, 240, seed=2))
-    tracker = MoodTracker()
-    pipeline = FramePipeline(BrightnessClassifier(), tracker=tracker)
+    classifier = BrightnessClassifier()
+    tracker = MoodTracker(class_prior=classifier.class_prior)
+    pipeline = FramePipeline(classifier, tracker=tracker)
     source = MemorySource(frames, fps=10.0)
     results = []
     with source:
@@ -141,10 +142,11 @@ def test_camera_failing_mid_run_becomes_a_camera_lost_event():
 
     captures = [SceneCapture(good=20)]
     source = CameraSource(0, capture_factory=lambda i: captures.pop(0) if captures else None, max_failures=3, clock=clock, sleep=lambda s: None)
-    tracker = MoodTracker()
+    classifier = BrightnessClassifier()
+    tracker = MoodTracker(class_prior=classifier.class_prior)
     events = []
     tracker.subscribe(events.append)
-    pipeline = FramePipeline(BrightnessClassifier(), tracker=tracker, clock=clock)
+    pipeline = FramePipeline(classifier, tracker=tracker, clock=clock)
     steps = 0
     with source:
         for _ in range(60):  # drive step() by hand: 20 good frames, then a dead camera
@@ -152,7 +154,7 @@ def test_camera_failing_mid_run_becomes_a_camera_lost_event():
     assert steps == 20
     assert source.status is SourceStatus.CLOSED
     kinds = [e.kind for e in events]
-    assert kinds == [MoodEventKind.MOOD_CHANGED, MoodEventKind.CAMERA_LOST]
+    assert kinds == [MoodEventKind.MOOD_CHANGED, MoodEventKind.MUSIC_MOOD_CHANGED, MoodEventKind.CAMERA_LOST]
     assert tracker.mood is Emotion.HAPPY  # the mood survives the lost camera
     assert tracker.state is MoodState.CAMERA_LOST
 

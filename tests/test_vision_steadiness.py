@@ -19,7 +19,7 @@ from vision_fakes import BrightnessClassifier, real_model_available
 
 from emotune.emotions import Emotion
 from emotune.mood import MoodEventKind, MoodTracker
-from emotune.vision.pipeline import FramePipeline
+from emotune.vision.driver import VisionOptions, build_pipeline
 from emotune.vision.sources import VideoFileSource, open_source
 from emotune.vision.synthetic import jittered_frames
 
@@ -55,8 +55,8 @@ def videos(tmp_path_factory) -> dict[str, Path]:
 
 def play(path: Path, classifier) -> tuple[MoodTracker, list]:
     """Run the whole pipeline over a video file; returns the tracker and per-frame results."""
-    tracker = MoodTracker()
-    pipeline = FramePipeline(classifier, tracker=tracker)
+    pipeline = build_pipeline(VisionOptions(use_calibration=False), classifier=classifier)
+    tracker = pipeline.tracker
     results = []
     source = open_source(str(path))
     assert isinstance(source, VideoFileSource)
@@ -92,7 +92,7 @@ def test_one_expression_change_gives_exactly_one_switch_within_4_seconds(videos)
     assert len(switch) == 1
     assert (switch[0].old, switch[0].new) == (Emotion.HAPPY, Emotion.SAD)
     delay = switch[0].timestamp - CHANGE_AT_S
-    assert 0.0 < delay <= 4.0, delay
+    assert 0.0 < delay <= 4.0, delay  # a weak, noisy reading (p about 0.5): clear ones take ~1 s
     # And the first mood was declared early, from the happy part.
     first = mood_changes(tracker)[0]
     assert first.old is None and first.new is Emotion.HAPPY and first.timestamp < 2.0

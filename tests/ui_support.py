@@ -2,8 +2,9 @@
 
 * :class:`FakeSource` - a frame source that behaves like a webcam (paced frames, listeners,
   ``status``) and can stop delivering after ``fail_after`` seconds, as an unplugged camera does.
-* :class:`FakePipeline` - stands in for FramePipeline: one face with fixed probabilities (so the
-  camera's mood is known), a real MoodTracker, per-frame timings.
+* :class:`FakePipeline` - the real FramePipeline (and so the real per-frame step and mood filter)
+  over a stand-in detector (one centred face, or none) and classifier (fixed probabilities, so
+  the camera's mood is known).
 * :func:`build_app` - a MainWindow + AppController with a silent simulated-clock NullBackend, a
   made-up library and optionally the vision worker on a fake source.
 """
@@ -18,22 +19,26 @@ from typing import Any
 
 import numpy as np
 
-from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion
-from emotune.mood import MoodTracker
+from emotune.emotions import EMOTIONS, Emotion
+from emotune.mood import TRAINING_CLASS_PRIOR, MoodTracker
 from emotune.music.dj import MoodDJ
 from emotune.music.player import NullBackend
 from emotune.music.scanner import ScanReport
 from emotune.music.track import Track
 from emotune.settings import Settings
 from emotune.vision.detector import Box
+from emotune.vision.pipeline import FramePipeline
 from emotune.vision.sources import Frame, SourceEvent, SourceStatus
 
 
 def one_hot(emotion: Emotion, p: float = 0.9) -> np.ndarray:
-    """Probabilities with ``p`` on ``emotion`` and the rest spread evenly."""
-    probs = np.full(NUM_CLASSES, (1.0 - p) / (NUM_CLASSES - 1), dtype=np.float32)
+    """Probabilities with ``p`` on ``emotion`` and the rest spread as a trained network spreads
+    it (in proportion to the training prior), so no rare class is magnified by the filter."""
+    rest = np.asarray(TRAINING_CLASS_PRIOR, dtype=np.float64)
+    rest[emotion.value] = 0.0
+    probs = (1.0 - p) * rest / rest.sum()
     probs[emotion.value] = p
-    return probs
+    return probs.astype(np.float32)
 
 
 def fake_tracks(per_emotion: int = 8) -> list[Track]:
@@ -120,52 +125,49 @@ class FakeSource:
         self.closed.set()
 
 
-@dataclass(frozen=True)
-class _Timings:
-    detect_ms: float = 2.0
-    crop_ms: float = 0.1
-    classify_ms: float = 1.5
-    total_ms: float = 3.6
-    full_scan: bool = False
-    faces: int = 1
+class _FakeDetector:
+    """One centred face while ``face_visible``, none otherwise."""
 
+    def __init__(self) -> None:
+        self.face_visible = True
+        self.last_was_full_scan = False
 
-@dataclass(frozen=True)
-class _Face:
-    box: Box
-    probabilities: np.ndarray
-    raw_probabilities: np.ndarray
-    is_primary: bool
-
-
-class _Stats:
-    fps = 20.0
-
-
-class FakePipeline:
-    """One centred face per frame reading ``emotion``; a real MoodTracker smooths it."""
-
-    def __init__(self, emotion: Emotion = Emotion.SAD, strength: float = 0.9) -> None:
-        self.emotion = emotion
-        self.strength = strength  # a test may change it while frames flow (read once per frame)
-        self.face_visible = True  # likewise: False and the frames have nobody in them
-        self.tracker = MoodTracker()
-        self.stats = _Stats()
-        self.last_timings = _Timings()
-        self.classifier = None
-        self.bias = None
-
-    def process(self, frame: np.ndarray) -> list[_Face]:
+    def detect(self, frame: np.ndarray) -> list[Box]:
         if not self.face_visible:
             return []
         height, width = frame.shape[:2]
-        probs = one_hot(self.emotion, self.strength)
-        return [_Face(Box(width // 3, height // 4, width // 3, width // 3), probs, probs, True)]
+        return [Box(width // 3, height // 4, width // 3, width // 3)]
 
     def reset(self) -> None:
         pass
 
+
+class _FakeClassifier:
+    """Every face reads ``emotion`` at ``strength`` (a test may change both while frames flow)."""
+
+    path = None
+
+    def __init__(self, emotion: Emotion, strength: float) -> None:
+        self.emotion = emotion
+        self.strength = strength
+
+    def predict(self, faces: np.ndarray, logit_bias: Any = None) -> np.ndarray:
+        return np.stack([one_hot(self.emotion, self.strength)] * len(faces))
+
+
+class FakePipeline(FramePipeline):
+    """The real pipeline step and mood filter over a fake detector and classifier."""
+
+    def __init__(self, emotion: Emotion = Emotion.SAD, strength: float = 0.9) -> None:
+        super().__init__(_FakeClassifier(emotion, strength), _FakeDetector(), tracker=MoodTracker())  # type: ignore[arg-type]
+        self.bias = None
+
+    emotion = property(lambda self: self.classifier.emotion, lambda self, v: setattr(self.classifier, "emotion", v))
+    strength = property(lambda self: self.classifier.strength, lambda self, v: setattr(self.classifier, "strength", v))
+    face_visible = property(lambda self: self.detector.face_visible, lambda self, v: setattr(self.detector, "face_visible", v))
+
     def set_logit_bias(self, bias: Any) -> None:
+        super().set_logit_bias(bias)
         self.bias = bias
 
 

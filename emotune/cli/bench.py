@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -72,6 +73,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--core", type=non_negative_int, default=None, help="CPU core to pin to (default: the last one)")
     parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
     parser.add_argument("--keras", default=None, help="Keras model for the reference (default models/emotion.keras)")
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("EMOTUNE_DATA"),
+        help="FER2013+FER+ npz for the mood_sequences section (default $EMOTUNE_DATA)",
+    )
     parser.add_argument("--sections", default=None, help=f"comma-separated subset of: {', '.join(SECTIONS)}")
     return parser
 
@@ -282,6 +288,24 @@ register_section("reference", _reference)
 register_section("model", _model)
 register_section("startup", _startup)
 register_section("bars", _bars)
+
+
+def _mood_sequences(context: BenchContext) -> dict[str, Any]:
+    """The mood filter on replayed webcam-like sessions of held-out faces
+    (:mod:`emotune.devtools.mood_benchmark`); skipped without the data file."""
+    data = context.args.data
+    if not data or not os.path.isfile(data):
+        where = data or "none given"
+        return {"skipped": f"no data file ({where}): pass --data FILE or set $EMOTUNE_DATA"}
+    from emotune.devtools.mood_benchmark import benchmark_report
+
+    try:
+        return benchmark_report(data, classifier=context.classifier)
+    except ValueError as error:
+        return {"error": str(error)}
+
+
+register_section("mood_sequences", _mood_sequences)
 
 
 # -- text output ------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """`emotune detect PATH`: faces, boxes and emotion probabilities for an image, a video, a folder
-of images or a camera; for streams also the smoothed mood timeline and the number of switches."""
+of images or a camera; for streams also the shown and music mood timelines and the number of
+switches. It runs the same vision driver as the window (:mod:`emotune.vision.driver`), so what it
+reports is what the window shows."""
 
 from __future__ import annotations
 
@@ -27,41 +29,48 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
     parser.add_argument("--primary", choices=("largest", "center"), default="largest", help="which face drives the mood (default largest)")
     parser.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
-    parser.add_argument("--dwell", type=non_negative_float, default=None, metavar="S", help="seconds a new mood must lead before it is declared (default 3)")
+    parser.add_argument(
+        "--music-hold",
+        type=non_negative_float,
+        default=None,
+        metavar="S",
+        help="seconds the shown mood must hold before the music follows it (default 4)",
+    )
+    # The old name, from before the music had its own speed; kept so scripts keep working.
+    parser.add_argument("--dwell", dest="music_hold", type=non_negative_float, help=argparse.SUPPRESS)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns 0 on success, 1 on a user-facing error."""
-    from emotune.mood import MoodConfig, MoodTracker
-    from emotune.vision.calibration import load_calibration, model_id
-    from emotune.vision.classifier import EmotionClassifier, ModelLoadError
-    from emotune.vision.pipeline import FramePipeline
+    from dataclasses import replace
+
+    from emotune.mood import MoodConfig
+    from emotune.vision.classifier import ModelLoadError
+    from emotune.vision.driver import VisionOptions, build_pipeline
     from emotune.vision.sources import ImageSource, SourceError, SourceStatus, open_source
 
     if args.every < 1:
         return fail("--every must be at least 1")
+    mood = MoodConfig()
+    if args.music_hold is not None:
+        try:
+            mood = replace(mood, music_hold_s=args.music_hold)
+        except ValueError:
+            return fail("--music-hold must be a number of seconds, 0 or more")
     # The source first: "no camera" or "no such file" should not wait for the model to load.
     try:
         source = open_source(args.path)
         source.open()
     except SourceError as error:
         return fail(str(error))
+    options = VisionOptions(model=args.model, primary=args.primary, use_calibration=not args.no_calibration, mood=mood)
     try:
-        classifier = EmotionClassifier.load(args.model)
+        pipeline = build_pipeline(options)
     except ModelLoadError as error:
         source.close()
         return fail(str(error))
 
-    calibration = None if args.no_calibration else load_calibration(model_id=_safe_model_id(model_id, classifier))
-    config = MoodConfig() if args.dwell is None else MoodConfig(dwell_s=args.dwell)
-    tracker = MoodTracker(config)
-    pipeline = FramePipeline(
-        classifier,
-        tracker=tracker,
-        primary=args.primary,
-        logit_bias=calibration.logit_bias if calibration else None,
-    )
     frames: list[dict[str, Any]] = []
     read = 0
     try:
@@ -84,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.close()
 
-    report = _report(args.path, source, frames, tracker, pipeline, calibration is not None)
+    report = _report(args.path, source, frames, pipeline)
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
@@ -93,13 +102,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(report)
     return 0
-
-
-def _safe_model_id(model_id: Any, classifier: Any) -> str | None:
-    try:
-        return model_id(classifier.path)
-    except (OSError, AttributeError):
-        return None
 
 
 def _frame_record(result: Any) -> dict[str, Any]:
@@ -111,34 +113,41 @@ def _frame_record(result: Any) -> dict[str, Any]:
         "primary": primary.emotion.key if primary else None,
         "primary_confidence": round(primary.confidence, 4) if primary else None,
         "mood": result.mood.mood.key if result.mood and result.mood.mood else None,
+        "music_mood": result.mood.music_mood.key if result.mood and result.mood.music_mood else None,
         "state": result.mood.state.value if result.mood else None,
         "ms": round(result.timings.total_ms, 2),
     }
 
 
-def _report(path: str, source: Any, frames: list[dict[str, Any]], tracker: Any, pipeline: Any, calibrated: bool) -> dict[str, Any]:
+def _report(path: str, source: Any, frames: list[dict[str, Any]], pipeline: Any) -> dict[str, Any]:
     from emotune.mood import MoodEventKind
 
-    timeline = [
-        {
-            "t": round(event.timestamp, 3),
-            "from": event.old.key if event.old else None,
-            "to": event.new.key if event.new else None,
-            "confidence": round(event.confidence, 4),
-        }
-        for event in tracker.events
-        if event.kind is MoodEventKind.MOOD_CHANGED
-    ]
+    tracker = pipeline.tracker
+
+    def changes(kind: MoodEventKind) -> list[dict[str, Any]]:
+        return [
+            {
+                "t": round(event.timestamp, 3),
+                "from": event.old.key if event.old else None,
+                "to": event.new.key if event.new else None,
+                "confidence": round(event.confidence, 4),
+            }
+            for event in tracker.events
+            if event.kind is kind
+        ]
+
     kind = type(source).__name__.replace("Source", "").replace("File", "").lower()
     return {
         "source": str(path),
         "kind": kind,
-        "calibrated": calibrated,
+        "calibrated": pipeline.logit_bias is not None,
         "frames_analysed": len(frames),
         "frames": frames,
-        "mood_timeline": timeline,
+        "mood_timeline": changes(MoodEventKind.MOOD_CHANGED),
+        "music_mood_timeline": changes(MoodEventKind.MUSIC_MOOD_CHANGED),
         "mood_switches": tracker.switches,
         "final_mood": tracker.mood.key if tracker.mood else None,
+        "final_music_mood": tracker.music_mood.key if tracker.music_mood else None,
         "final_state": tracker.state.value,
         "timing_ms": pipeline.stats.summary(),
     }
@@ -164,11 +173,11 @@ def _print_image(report: dict[str, Any]) -> None:
 
 def _print_frame_row(record: dict[str, Any], header: bool) -> None:
     if header:
-        print(f"{'frame':>6} {'t (s)':>8} {'faces':>5}  {'primary (p)':<16} {'mood':<9} {'state':<11} {'ms':>6}")
+        print(f"{'frame':>6} {'t (s)':>8} {'faces':>5}  {'primary (p)':<16} {'mood':<9} {'music':<9} {'state':<11} {'ms':>6}")
     primary = f"{record['primary']} ({record['primary_confidence']:.2f})" if record["primary"] else "-"
     print(
         f"{record['index']:>6} {record['t']:>8.2f} {len(record['faces']):>5}  {primary:<16} "
-        f"{record['mood'] or '-':<9} {record['state'] or '-':<11} {record['ms']:>6.1f}"
+        f"{record['mood'] or '-':<9} {record['music_mood'] or '-':<9} {record['state'] or '-':<11} {record['ms']:>6.1f}"
     )
 
 
@@ -182,7 +191,15 @@ def _print_summary(report: dict[str, Any]) -> None:
             print(f"  {change['t']:8.2f} s  {origin} -> {change['to']}  (p={change['confidence']:.2f})")
     else:
         print("No mood was declared (no steady face long enough).")
-    print(f"Mood switches (after the first mood): {report['mood_switches']}  (final mood: {report['final_mood'] or '-'}, state: {report['final_state']})")
+    if report["music_mood_timeline"]:
+        print("The music followed:")
+        for change in report["music_mood_timeline"]:
+            origin = change["from"] or "(start)"
+            print(f"  {change['t']:8.2f} s  {origin} -> {change['to']}")
+    print(
+        f"Mood switches (after the first mood): {report['mood_switches']}  (final mood: {report['final_mood'] or '-'}, "
+        f"music: {report['final_music_mood'] or '-'}, state: {report['final_state']})"
+    )
     timing = report["timing_ms"]
     if "total_ms_median" in timing:
         print(

@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "McNemar test of the difference",
     )
     parser.add_argument(
+        "--sequences",
+        action="store_true",
+        help="score the mood filter on replayed webcam-like sessions of held-out tuning faces "
+        "(shown and music mood over time) instead of the per-image report",
+    )
+    parser.add_argument(
         "--latency",
         action="store_true",
         help="also time load and predict (the app's thread count, batch 1 and 4) of a .tflite; without --data, only that",
@@ -104,6 +110,22 @@ def _compare(model: str, args: argparse.Namespace) -> int:
     return 0
 
 
+def _sequences(model: str, args: argparse.Namespace) -> int:
+    """``--sequences``: the mood-filter sequence benchmark for this model."""
+    from emotune.devtools.mood_benchmark import benchmark_report, format_report
+    from emotune.vision.classifier import ModelLoadError
+
+    try:
+        report = benchmark_report(args.data, model=model)
+    except (KeyError, ValueError, ModelLoadError) as error:
+        return fail(str(error))
+    if args.json:
+        print_json(_finite(report))
+    else:
+        print(format_report(report))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation and print a table or JSON."""
     from emotune.paths import DEFAULT_MODEL
@@ -125,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
     if not os.path.isfile(args.data):
         return fail(f"data file {args.data} not found")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.sequences:
+        return _sequences(model, args)
     if args.compare:
         return _compare(model, args)
     from emotune.training.evaluate import evaluate_model, format_report

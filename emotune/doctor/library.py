@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from emotune.doctor.result import CheckResult
-from emotune.paths import DEMO_LIBRARY_DIR
+from emotune.paths import DEMO_LIBRARY_DIR, InstallKind, install_kind, reinstall_command
 
 FALLBACK_AUDIO_EXTENSIONS = frozenset({".mp3", ".flac", ".ogg", ".opus", ".m4a", ".wav"})
 """File types EmoTune plays, for when the scanner's own table cannot be imported."""
@@ -78,6 +78,19 @@ def check_library(folders: Iterable[Path] | None = None) -> CheckResult:
         "Music library",
         False,
         detail,
-        hint="Put MP3, FLAC, OGG, Opus, M4A or WAV files in music_library/, or add your music "
-        "folder in the app.",
+        hint=_empty_library_fix(),
+    )
+
+
+def _empty_library_fix() -> str:
+    """Where to put music: music_library/ in a source tree, never inside an installed package."""
+    if install_kind() is InstallKind.WHEEL:
+        return (
+            "Choose your music folder in the app (Library ▸ Choose music folder…) or start it "
+            f"with `emotune --library DIR`; the demo library should be in {DEMO_LIBRARY_DIR}: "
+            f"if it is missing, reinstall EmoTune ({reinstall_command()})."
+        )
+    return (
+        "Put MP3, FLAC, OGG, Opus, M4A or WAV files in music_library/, or add your music "
+        "folder in the app."
     )

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from emotune.desktop import APP_ID, app_icon_files
 from emotune.settings import Setting, Settings
 from emotune.ui.options import GuiOptions
 
@@ -145,18 +147,23 @@ def run_app(options: GuiOptions) -> int:
     app.setApplicationName("EmoTune")
     app.setApplicationDisplayName("EmoTune")
     app.setOrganizationName("EmoTune")
-    app.setDesktopFileName("emotune")
+    app.setDesktopFileName(APP_ID)  # the launcher entry's id, so the desktop pairs them
+    icon = QIcon()
+    for path in app_icon_files():
+        icon.addFile(str(path))
+    app.setWindowIcon(icon)
 
     from emotune.ui.controller import AppController
     from emotune.ui.main_window import MainWindow
     from emotune.ui.responsiveness import TimerLagProbe
     from emotune.ui.theme import apply_theme
     from emotune.ui.workers.vision_worker import VisionWorker
+    from emotune.vision.driver import VisionOptions
 
     apply_theme(app)
     settings = Settings()
     window = MainWindow()
-    vision = VisionWorker(options.model)
+    vision = VisionWorker(VisionOptions(model=options.model))
     controller = AppController(
         window,
         None,

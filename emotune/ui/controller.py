@@ -21,14 +21,15 @@ from PySide6.QtCore import QByteArray, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
+from emotune.mood import MoodEvent, MoodEventKind, MoodSnapshot, MoodState
 from emotune.settings import Setting, Settings
 from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
+from emotune.ui.mood_view import MoodView, describe
 from emotune.ui.player_control import PlayerControl, dismiss_later
 from emotune.ui.tag_control import TagControl
-from emotune.ui.widgets.prob_chart import percent
-from emotune.ui.workers.vision_worker import MoodUpdate, SourceInfo, VisionWorker
+from emotune.ui.workers.vision_worker import SourceInfo, VisionWorker
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,8 @@ class AppController(QObject):
         self._process_start = process_start if process_start is not None else clock()
         self.times = StartupTimes()
         self.tracks: list[Any] = []
-        self.camera_mood: Emotion | None = None
-        self.camera_confidence = 0.0
-        self._header_leader: Emotion | None = None  # the chart's leader when the header was last set
-        self.camera_state = "starting"  # tracker state, or "off" while nothing is captured
+        self.mood: MoodSnapshot | None = None  # the latest snapshot of the mood filter
+        self.view: MoodView = describe(None)  # what the window shows of it right now
         self.pinned: Emotion | None = None
         self.capturing = False
         self._last_probs: tuple[float, ...] | None = None
@@ -137,13 +136,18 @@ class AppController(QObject):
         self.player.attach(dj, audio_note)
         if self.tracks:
             self.player.set_tracks(self.tracks)
-        if self.camera_mood is not None:
-            self.player.follow_camera(self.camera_mood)
+        if self.music_mood is not None:
+            self.player.follow_camera(self.music_mood)
         if self.pinned is not None:
             self.player.pin(self.pinned)
             self._maybe_autoplay(force=True)
-        elif self.camera_mood is not None:
+        elif self.music_mood is not None:
             self._maybe_autoplay()
+
+    @property
+    def music_mood(self) -> Emotion | None:
+        """The camera mood the music follows (slower than the shown mood)."""
+        return self.mood.music_mood if self.mood is not None else None
 
     # -- wiring --------------------------------------------------------------------------------
 
@@ -166,7 +170,6 @@ class AppController(QObject):
         w.reset_calibration_action.triggered.connect(lambda: self.vision and self.vision.reset_calibration())
         w.about_action.triggered.connect(self.show_about)
         w.quit_action.triggered.connect(w.close)
-        w.chart.shown_changed.connect(self._follow_chart)
 
     def _connect_vision(self, vision: VisionWorker) -> None:
         vision.frame_ready.connect(self._on_frame)
@@ -319,7 +322,7 @@ class AppController(QObject):
 
     def _on_source_opened(self, info: SourceInfo) -> None:
         self.capturing = True
-        self.camera_state = "starting"
+        self.mood = None  # the worker restarts the mood filter for a new source
         label = f"camera {info.spec}" if info.is_camera else Path(info.description).name
         self.window.set_privacy(True, label)
         self.window.banners.dismiss("camera")
@@ -329,7 +332,6 @@ class AppController(QObject):
     def _on_capture_stopped(self) -> None:
         QTimer.singleShot(0, self._settle)  # no picture is coming: nothing to wait for
         self.capturing = False
-        self.camera_state = "off"
         self.window.set_privacy(False)
         self.window.video.set_message("Camera off: nothing is being captured.\nCamera ▸ Camera on (Ctrl+K) to start it; the emoji buttons pick music without it.")
         self.window.chart.set_probabilities(None)
@@ -348,9 +350,7 @@ class AppController(QObject):
                 ("Open video…", lambda: self._open_file_source("Open a video", VIDEO_FILTER)),
             )
         elif kind == "camera_lost":
-            self.camera_state = "camera_lost"
             banners.show_banner("camera", message, "warning")
-            self._refresh_header()
         elif kind == "reconnected":
             banners.dismiss("camera")
         elif kind == "ended":
@@ -368,42 +368,21 @@ class AppController(QObject):
     # -- frames and moods ------------------------------------------------------------------------
 
     def _on_frame(self, update: FrameUpdate) -> None:
-        """Show a processed frame (GUI thread); cheap: store, schedule paints, update labels."""
+        """Show a processed frame (GUI thread); cheap: store, describe once, paint from that."""
         if self.vision is not None:
             self.vision.frame_consumed()
         if not self.capturing:
             return  # a frame that was in flight when the camera went off: drop it
         self._latest_frame = update
+        if update.mood is not None:
+            self.mood = update.mood
         self.window.video.show_frame(update)
-        if update.probabilities != self._last_probs:
-            self._last_probs = update.probabilities
-            self.window.chart.set_probabilities(update.probabilities)
+        self._refresh_header()  # header, chart and this frame's face label from one snapshot
         self._last_faces = len(update.faces)
         now = self._clock()
         if now >= self._stats_due:  # 4 Hz is plenty for numbers people read
             self._stats_due = now + 0.25
             self.window.set_stats(update.fps, update.inference_ms, len(update.faces))
-
-    def _follow_chart(self, shown: tuple[float, ...]) -> None:
-        """Keep the header's "N% sure" on the value the mood's bar shows right now: the tracker
-        only reports a confidence when its state changes, which would leave the header quoting
-        the moment the mood was declared (99% beside a 93% bar). Also notices when another
-        emotion takes the lead before it has held long enough to become the mood."""
-        if self.camera_state != "tracking" or self.camera_mood is None:
-            return
-        leader = self.window.chart.leading()
-        if leader is None:
-            return  # no face: the bars are fading out, the header keeps the last reading
-        value = float(shown[self.camera_mood.value])
-        # Repaint only what reads differently.
-        if percent(value) != percent(self.camera_confidence) or leader is not self._header_leader:
-            self.camera_confidence = value
-            self._refresh_header()
-
-    def _shown_confidence(self, emotion: Emotion, reported: float) -> float:
-        """What the chart's bar for ``emotion`` shows now (the tracker's figure without a face)."""
-        chart = self.window.chart
-        return chart.displayed()[emotion.value] if chart.leading() is not None else reported
 
     def _on_first_frame_painted(self) -> None:
         if self.times.first_frame is None:
@@ -411,57 +390,35 @@ class AppController(QObject):
             self.times.first_frame_cpu = time.process_time()
             self._settle()
 
-    def _on_mood_update(self, update: MoodUpdate) -> None:
-        """Tracker events: a new camera mood goes to the DJ; states go to the header."""
-        if update.kind == "mood_changed" and update.new is not None:
-            self.camera_mood = update.new
-            self.camera_confidence = self._shown_confidence(update.new, update.confidence)
-            # A mood can be declared while the reading is already unclear: keep that visible.
-            self.camera_state = update.state if update.state in ("uncertain", "no_face", "camera_lost") else "tracking"
-            self.times.mood_changes.append((round(self.elapsed(), 2), update.new.key, round(update.confidence, 3)))
-            self.player.follow_camera(update.new)
+    def _on_mood_update(self, event: MoodEvent) -> None:
+        """Filter events (they are never dropped, unlike frames): the music mood goes to the DJ."""
+        self.mood = event.snapshot
+        if event.kind is MoodEventKind.MOOD_CHANGED and event.new is not None:
+            self.times.mood_changes.append((round(self.elapsed(), 2), event.new.key, round(event.confidence, 3)))
+        elif event.kind is MoodEventKind.MUSIC_MOOD_CHANGED and event.new is not None:
+            self.player.follow_camera(event.new)
             self._maybe_autoplay()
-        elif update.kind in ("uncertain", "no_face", "camera_lost", "tracking"):
-            self.camera_state = update.kind
-            if update.new is not None:
-                self.camera_confidence = self._shown_confidence(update.new, update.confidence)
         self._refresh_header()
 
-    def _effective_mode(self) -> str:
-        if self.pinned is not None:
-            return "manual"
-        if not self.capturing:
-            return "off"
-        return {"tracking": "camera", "uncertain": "uncertain", "no_face": "no_face", "camera_lost": "no_face"}.get(self.camera_state, "starting")
-
     def _refresh_header(self) -> None:
-        mode = self._effective_mode()
-        header = self.window.mood_header
-        if mode == "manual":
-            header.set_mood(self.pinned, 1.0, "manual")
-        elif mode == "off":
-            detail = f"Nothing is being captured · music follows {self.camera_mood.label.lower()}" if self.camera_mood else ""
-            header.set_mood(None, 0.0, "off", detail)
-        elif mode == "starting":
-            header.set_mood(None, 0.0, "starting", "Reading your face…" if self._latest_frame is not None else "")
-        elif mode == "no_face" and self.camera_state == "camera_lost":
-            header.set_mood(self.camera_mood, self.camera_confidence, "no_face", "Camera lost: reconnecting; keeping the last mood")
-        else:
-            leader = self.window.chart.leading()
-            detail = ""
-            if mode == "camera" and leader not in (None, self.camera_mood):
-                # The mood's own bar is falling ("9% sure" would read as nonsense): say what is
-                # happening instead, since the music waits for the newcomer to hold its lead.
-                detail = f"{leader.label} leads now · the music follows if it holds"
-            self._header_leader = leader
-            header.set_mood(self.camera_mood, self.camera_confidence, mode, detail)
+        """Describe the latest snapshot once; header and chart paint that description."""
+        self.view = describe(self.mood, pinned=self.pinned, capturing=self.capturing, frames_seen=self._latest_frame is not None)
+        self.window.mood_header.show_view(self.view)
+        self.window.video.show_view(self.view)
+        bars = self.view.bars if self.capturing else None
+        if bars != self._last_probs:
+            self._last_probs = bars
+            self.window.chart.set_probabilities(bars)
         self.window.emoji_bar.set_selected(self.pinned)
 
     def _sample_timeline(self) -> None:
-        mode = self._effective_mode()
-        mood = self.pinned if mode == "manual" else self.camera_mood
-        probabilities = self._last_probs if self.capturing else None
-        self.window.timeline.add_sample(probabilities, mood, mode)
+        view = self.view
+        if self.pinned is not None:
+            mood = self.pinned
+        else:
+            mood = self.mood.mood if (self.mood is not None and self.capturing) else None
+        faded = view.state in (MoodState.UNCERTAIN, MoodState.NO_FACE, MoodState.CAMERA_LOST)
+        self.window.timeline.add_sample(self._last_probs, mood, pinned=view.pinned, faded=faded)
 
     # -- mood buttons and transport --------------------------------------------------------------
 
@@ -489,7 +446,7 @@ class AppController(QObject):
         self.tracks = list(report.tracks)
         self.times.library_loaded = self.elapsed()
         self.player.set_tracks(self.tracks)
-        if self.tracks and (self.camera_mood is not None or self.pinned is not None):
+        if self.tracks and (self.music_mood is not None or self.pinned is not None):
             self._maybe_autoplay()
 
     def _playing_track(self) -> Any:
@@ -504,3 +461,4 @@ class AppController(QObject):
         from emotune.ui.about import show_about
 
         show_about(self.window)
+

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from PySide6.QtGui import QImage
 
 from emotune.emotions import EMOTIONS, Emotion
+from emotune.mood import MoodSnapshot
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class FrameUpdate:
 
     image: QImage  # RGB888, owns its pixels (a copy), possibly downscaled for display
     faces: tuple[FaceBox, ...] = ()
-    probabilities: tuple[float, ...] | None = None  # the smoothed mood distribution, if any
+    mood: MoodSnapshot | None = None  # the mood filter after this frame: the one snapshot on screen
     fps: float = 0.0
     inference_ms: float = 0.0  # detection + classification of this frame
     timings: dict[str, float] = field(default_factory=dict)  # per-stage ms from the pipeline

@@ -71,7 +71,6 @@ class MainWindow(QMainWindow):
         self.video = VideoView()
         self.mood_header = MoodHeader()
         self.chart = ProbabilityChart()
-        self.chart.shown_changed.connect(self.video.show_mood)  # the face's label quotes the bars
         mood_panel = _panel()
         mood_layout = QVBoxLayout(mood_panel)
         mood_layout.setContentsMargins(10, 8, 10, 8)

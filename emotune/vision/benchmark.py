@@ -125,10 +125,10 @@ def time_capture_to_result(classifier: Classifier, frames: Sequence[np.ndarray],
     was due to the moment its result exists (read + detect + classify + mood update). Camera
     exposure and driver time are outside the process and not included.
     """
-    from emotune.mood import MoodTracker
+    from emotune.vision.driver import VisionOptions, build_pipeline
 
     warmup = min(warmup, len(frames) // 3)  # short runs (tests) still measure something
-    pipeline = FramePipeline(classifier, tracker=MoodTracker())
+    pipeline = build_pipeline(VisionOptions(use_calibration=False), classifier=classifier)
     source = MemorySource(list(frames), fps=fps, realtime=True, description="paced synthetic camera")
     latencies: list[float] = []
     with source:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from emotune.emotions import CLASS_NAMES, NUM_CLASSES, Emotion
-from emotune.paths import DEFAULT_MODEL
+from emotune.paths import DEFAULT_MODEL, missing_model_fix
 from emotune.vision.native_stderr import LITERT_NOISE, native_stderr_without
 from emotune.vision.preprocess import FACE_SIZE, preprocess, to_model_input
 
@@ -182,9 +182,7 @@ class EmotionClassifier:
         model_path = Path(path) if path is not None else DEFAULT_MODEL
         if not model_path.is_file():
             raise ModelLoadError(
-                f"emotion model not found at {model_path}. Export one with "
-                "'emotune train --export-from RUN_DIR/best.keras' (or restore models/ from the "
-                "repository), or pass --model PATH."
+                f"emotion model not found at {model_path}. {missing_model_fix(model_path)}"
             )
         metadata = cls._load_metadata(model_path)
         interpreter_class, backend = _interpreter_class()

@@ -1,9 +1,8 @@
-"""The current mood, big and plain: emoji, name, confidence and where it comes from.
+"""The current mood, big and plain: emoji, name, how sure, and what the music does.
 
-States it distinguishes (so the user always knows why the music is what it is):
-``camera`` (a settled mood read from the face), ``uncertain`` (the tracker is not sure and keeps
-the last mood), ``no_face``, ``manual`` (pinned with the emoji bar), ``off`` (camera switched off)
-and ``starting``.
+It paints a :class:`~emotune.ui.mood_view.MoodView`; the words come from
+:func:`emotune.ui.mood_view.describe`, the same place the face label and the chart's highlight
+come from, so the window never contradicts itself.
 """
 
 from __future__ import annotations
@@ -12,12 +11,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from emotune.emotions import Emotion
 from emotune.ui.icons import emotion_pixmap
+from emotune.ui.mood_view import MoodView, describe
 from emotune.ui.widgets.elided_label import ElidedLabel
-from emotune.ui.widgets.prob_chart import percent
 
-MODES = ("starting", "camera", "uncertain", "no_face", "manual", "off")
+_BADGE_COLOURS = {"UNCERTAIN": "#8b8d98", "PINNED": "#5b8def", "PRIVATE": "#3dd68c"}
 
 
 class MoodHeader(QWidget):
@@ -56,36 +54,24 @@ class MoodHeader(QWidget):
         layout.setSpacing(10)
         layout.addWidget(self.icon)
         layout.addLayout(text, 1)
-        self.mode = "starting"
-        self.emotion: Emotion | None = None
-        self.set_mood(None, 0.0, "starting")
+        self.view: MoodView = describe(None)
+        self.show_view(self.view)
 
-    def set_mood(self, emotion: Emotion | None, confidence: float, mode: str, detail: str = "") -> None:
-        """Show ``emotion`` at ``confidence`` (0..1) in ``mode`` (one of :data:`MODES`)."""
-        if mode not in MODES:
-            raise ValueError(f"unknown mood mode {mode!r}")
-        self.mode = mode
-        self.emotion = emotion
-        if emotion is not None:
-            self.icon.setPixmap(emotion_pixmap(emotion, 36, self.devicePixelRatioF(), grey=mode in ("uncertain", "no_face", "off")))
-            self.name.setText(emotion.label)
+    def show_view(self, view: MoodView) -> None:
+        """Show ``view``; repaints only what changed."""
+        if view == self.view and self.name.text():
+            return
+        self.view = view
+        if view.emotion is not None:
+            self.icon.setPixmap(emotion_pixmap(view.emotion, 36, self.devicePixelRatioF(), grey=view.dim))
         else:
             self.icon.clear()
-            self.name.setText({"off": "Camera off", "no_face": "No face", "starting": "Starting…"}.get(mode, "—"))
-        default_detail = {
-            "starting": "Waiting for the first frame",
-            "camera": f"{percent(confidence)}% sure · read from your face",
-            "uncertain": "Not sure yet: keeping the music as it is",
-            "no_face": "Nobody in view: keeping the last mood",
-            "manual": "Picked by you · press 0 for Auto",
-            "off": "Nothing is being captured",
-        }[mode]
-        self.detail.setText(detail or default_detail)
-        badge = {"uncertain": ("UNCERTAIN", "#8b8d98"), "manual": ("PINNED", "#5b8def"), "off": ("PRIVATE", "#3dd68c")}.get(mode)
-        if badge:
-            self.badge.setText(badge[0])
+        self.name.setText(view.title)
+        self.detail.setText(view.detail)
+        if view.badge:
+            self.badge.setText(view.badge)
             self.badge.setStyleSheet(
-                f"QLabel {{ color: white; background: {badge[1]}; border-radius: 8px; padding: 1px 8px; font-size: 10px; font-weight: 700; }}"
+                f"QLabel {{ color: white; background: {_BADGE_COLOURS.get(view.badge, '#8b8d98')}; border-radius: 8px; padding: 1px 8px; font-size: 10px; font-weight: 700; }}"
             )
             self.badge.show()
         else:

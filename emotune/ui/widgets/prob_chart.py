@@ -1,114 +1,68 @@
-"""Horizontal bar chart of the seven emotion probabilities, painted with QPainter.
+"""Horizontal bar chart of the mood filter's belief in each of the seven emotions, painted with
+QPainter.
 
-QtCharts is not part of PySide6-Essentials, and a chart of seven bars does not need it. Bars ease
-towards new values with an exponential approach driven by a 33 ms timer that only runs while
-something is still moving, so an idle chart costs nothing. 30 fps is smooth for bars whose
-targets change at camera rate (~15 fps), and half the painting of 60 fps while the camera runs.
+QtCharts is not part of PySide6-Essentials, and a chart of seven bars does not need it. The bars
+show exactly the values of the latest snapshot, with no easing of their own: the mood filter
+already moves smoothly, and easing would make the printed percentages lag the header that quotes
+the same snapshot. The highlighted bar is always the largest one drawn.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from emotune.emotions import EMOTIONS, NUM_CLASSES, Emotion
 from emotune.ui import theme
 from emotune.ui.icons import emotion_pixmap
-
-_TAU_S = 0.15  # time constant of the easing; ~0.5 s to settle, smooth but not laggy
-_SETTLED = 0.002
-
-
-def percent(probability: float) -> int:
-    """A probability as the whole percentage the chart prints (and anything quoting it should)."""
-    return round(probability * 100)
+from emotune.ui.mood_view import percent
 
 
 class ProbabilityChart(QWidget):
-    """Seven rows of emoji, label, bar and percentage; the leading emotion is highlighted.
-
-    ``shown_changed`` carries the displayed values (mid-animation ones included) whenever a
-    printed percentage changes, so a label quoting one never disagrees with its bar."""
-
-    shown_changed = Signal(tuple)
+    """Seven rows of emoji, label, bar and percentage; the largest bar is highlighted."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create an empty chart (all bars at zero)."""
         super().__init__(parent)
-        self._target = [0.0] * NUM_CLASSES
         self._shown = [0.0] * NUM_CLASSES
-        self._printed = (0,) * NUM_CLASSES
         self._active = False  # False: no face, bars are drawn greyed out
-        self._last_tick = time.monotonic()
-        self._timer = QTimer(self)
-        self._timer.setInterval(33)
-        self._timer.timeout.connect(self._step)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Emotion probabilities")
 
     # -- data ------------------------------------------------------------------------------
 
     def set_probabilities(self, probabilities: Sequence[float] | None) -> None:
-        """Animate to new probabilities (canonical order); ``None`` means no face right now."""
+        """Show ``probabilities`` (canonical order); ``None`` means nobody is in view."""
         if probabilities is None:
-            self._active = False
-            self._target = [0.0] * NUM_CLASSES
+            values, active = [0.0] * NUM_CLASSES, False
         else:
             if len(probabilities) != NUM_CLASSES:
                 raise ValueError(f"expected {NUM_CLASSES} probabilities, got {len(probabilities)}")
-            self._active = True
-            self._target = [min(1.0, max(0.0, float(p))) for p in probabilities]
-        if not self._timer.isActive():
-            self._last_tick = time.monotonic()
-            self._timer.start()
+            values, active = [min(1.0, max(0.0, float(p))) for p in probabilities], True
+        if values == self._shown and active == self._active:
+            return
+        self._shown, self._active = values, active
         self.setToolTip(self._describe())
+        self.update()
 
     def displayed(self) -> list[float]:
-        """The values currently drawn (mid-animation values included); for tests."""
+        """The values drawn now."""
         return list(self._shown)
 
-    def target(self) -> list[float]:
-        """The values the bars are moving towards."""
-        return list(self._target)
-
     def leading(self) -> Emotion | None:
-        """The emotion with the highest target probability, or ``None`` without a face."""
+        """The highlighted emotion (largest bar), or ``None`` without a face."""
         if not self._active:
             return None
-        return EMOTIONS[max(range(NUM_CLASSES), key=self._target.__getitem__)]
+        return EMOTIONS[max(range(NUM_CLASSES), key=self._shown.__getitem__)]
 
     def _describe(self) -> str:
         if not self._active:
-            return "No face: nothing to classify"
-        # Say what the bars are: a steady reading, not the last frame's.
-        heading = "Your mood, smoothed over about the last second:"
-        return "\n".join([heading] + [f"{e.label}: {percent(p)}%" for e, p in zip(EMOTIONS, self._target, strict=True)])
-
-    def _step(self) -> None:
-        now = time.monotonic()
-        dt = min(0.25, now - self._last_tick)
-        self._last_tick = now
-        alpha = 1.0 - math.exp(-dt / _TAU_S)
-        moving = False
-        for i in range(NUM_CLASSES):
-            delta = self._target[i] - self._shown[i]
-            if abs(delta) < _SETTLED:
-                self._shown[i] = self._target[i]
-            else:
-                self._shown[i] += delta * alpha
-                moving = True
-        if not moving:
-            self._timer.stop()
-        printed = tuple(percent(value) for value in self._shown)
-        if printed != self._printed:
-            self._printed = printed
-            self.shown_changed.emit(tuple(self._shown))
-        self.update()
+            return "No face: nothing to read"
+        heading = "How sure EmoTune is of each mood, from the last second or two of your face:"
+        return "\n".join([heading] + [f"{e.label}: {percent(p)}%" for e, p in zip(EMOTIONS, self._shown, strict=True)])
 
     # -- geometry --------------------------------------------------------------------------
 

@@ -32,8 +32,9 @@ class TimelineSample:
 
     t: float  # time.monotonic()
     probabilities: tuple[float, ...] | None
-    mood: Emotion | None
-    mode: str  # as in MoodHeader: camera / uncertain / no_face / manual / off
+    mood: Emotion | None  # the mood shown then (None: none, or camera off)
+    pinned: bool = False  # picked with the emoji buttons
+    faded: bool = False  # kept, not read (uncertain, nobody in view)
 
 
 class MoodTimeline(QWidget):
@@ -51,7 +52,7 @@ class MoodTimeline(QWidget):
         self._scroll.start()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setAccessibleName("Mood timeline")
-        self.setToolTip(f"Mood over the last {self.window_s / 60:.0f} minutes: probabilities (area) and the mood the music followed (top band)")
+        self.setToolTip(f"Mood over the last {self.window_s / 60:.0f} minutes: how sure EmoTune was of each mood (area) and the mood it showed (top band)")
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         """Enough height for the band, a thin area and the axis labels."""
@@ -61,13 +62,21 @@ class MoodTimeline(QWidget):
         """A low wide strip."""
         return QSize(800, 80)
 
-    def add_sample(self, probabilities: Sequence[float] | None, mood: Emotion | None, mode: str, t: float | None = None) -> None:
+    def add_sample(
+        self,
+        probabilities: Sequence[float] | None,
+        mood: Emotion | None,
+        *,
+        pinned: bool = False,
+        faded: bool = False,
+        t: float | None = None,
+    ) -> None:
         """Record the state at ``t`` (default: now) and drop samples older than the window."""
         now = self._clock() if t is None else t
         probs = None if probabilities is None else tuple(float(p) for p in probabilities)
         if probs is not None and len(probs) != NUM_CLASSES:
             raise ValueError(f"expected {NUM_CLASSES} probabilities")
-        self._samples.append(TimelineSample(now, probs, mood, mode))
+        self._samples.append(TimelineSample(now, probs, mood, pinned, faded))
         horizon = now - self.window_s - GAP_S
         while self._samples and self._samples[0].t < horizon:
             self._samples.popleft()
@@ -163,17 +172,17 @@ class MoodTimeline(QWidget):
             end_t = samples[i + 1].t if i + 1 < len(samples) else now
             if end_t - sample.t > GAP_S:
                 end_t = sample.t + 1.0  # a gap follows: draw a short stub, not a long bar
-            if sample.mood is None or sample.mode == "off":
+            if sample.mood is None:
                 previous = None
                 continue
             x0 = self._x(band, sample.t, now)
             x1 = self._x(band, end_t, now)
             rect = QRectF(x0, band.top(), max(1.0, x1 - x0), band.height())
             colour = QColor(sample.mood.colour)
-            if sample.mode in ("uncertain", "no_face"):
+            if sample.faded:
                 colour.setAlpha(90)
             painter.fillRect(rect, colour)
-            if sample.mode == "manual":
+            if sample.pinned:
                 painter.fillRect(rect, QBrush(QColor(255, 255, 255, 90), Qt.BrushStyle.BDiagPattern))
             if sample.mood is not previous:
                 markers.append((x0, sample.mood))

@@ -2,15 +2,12 @@
 
 The frame arrives as a QImage already copied by the worker; painting scales it to fit. The
 largest (primary) face gets a thick box in its emotion's colour; other faces get thin boxes.
-The primary face is labelled with the smoothed mood, the values the chart's bars show right now
-(:meth:`show_mood`), so its label agrees with the chart and does not flicker with every frame's
-reading (on a noisy copy of the demo video the per-frame top class changed 21 times in 45 s, the
-smoothed one 3 times); other faces show their own frame's reading.
+The primary face is labelled with the shown mood of the frame's snapshot, in the words of
+:func:`emotune.ui.mood_view.describe` (the header and the chart read the same snapshot), so it
+never flickers with every frame's reading; other faces show their own frame's reading.
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -29,6 +26,7 @@ from emotune.emotions import Emotion
 from emotune.ui import theme
 from emotune.ui.frames import FaceBox, FrameUpdate
 from emotune.ui.icons import emotion_pixmap
+from emotune.ui.mood_view import MoodView, percent
 
 
 class VideoView(QWidget):
@@ -41,8 +39,7 @@ class VideoView(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._faces: tuple[FaceBox, ...] = ()
-        self._mood: tuple[float, ...] | None = None  # what the chart's bars show, for the primary face's label
-        self._frame_has_mood = False  # whether the latest frame came with a smoothed mood at all
+        self._primary_label: tuple[Emotion | None, str] | None = None  # from the frame's MoodView
         self._capturing = False
         self._message = "Starting the camera…"
         self._source_label = ""
@@ -61,12 +58,9 @@ class VideoView(QWidget):
         return QSize(560, 380)
 
     def show_frame(self, update: FrameUpdate) -> None:
-        """Show a new frame and its faces (GUI thread)."""
+        """Show a new frame and its faces (GUI thread); :meth:`show_view` labels the primary face."""
         self._image = update.image
         self._faces = update.faces
-        self._frame_has_mood = update.probabilities is not None
-        if self._mood is None:
-            self._mood = update.probabilities  # until the chart reports what it shows
         self._capturing = True
         self._message = ""
         self.frames_shown += 1
@@ -114,51 +108,50 @@ class VideoView(QWidget):
             scale = target.width() / self._image.width()
             # Secondary faces first so the primary box and label are drawn on top.
             for face in sorted(self._faces, key=lambda f: f.is_primary):
-                self._draw_face(painter, self.labelled(face), target, scale)
+                self._draw_face(painter, face, target, scale)
         else:
             self._draw_message(painter)
         self._draw_indicator(painter)
         painter.end()
 
-    def show_mood(self, shown: tuple[float, ...]) -> None:
-        """The values the chart's bars show now (its ``shown_changed`` signal): the primary face's
-        label quotes the same numbers as the bars, also while they ease towards a new reading."""
-        self._mood = tuple(shown)
-        if self._faces:
-            self.update()
+    def show_view(self, view: MoodView) -> None:
+        """Label the primary face with ``view`` (the same description the header shows)."""
+        label = None if view.face_label is None else (view.face_emotion, view.face_label)
+        if label != self._primary_label:
+            self._primary_label = label
+            if self._faces:
+                self.update()
 
-    def labelled(self, face: FaceBox) -> FaceBox:
-        """``face`` with the probabilities its label shows: the smoothed mood for the primary face
-        while there is one (otherwise, and for other faces, the frame's own reading)."""
-        if face.is_primary and face.probabilities and self._frame_has_mood and self._mood is not None:
-            return replace(face, probabilities=self._mood)
-        return face
+    def primary_label(self) -> tuple[Emotion | None, str] | None:
+        """The emotion and text of the primary face's label, or ``None`` without one."""
+        primary = next((f for f in self._faces if f.is_primary), None)
+        return None if primary is None else self._label_of(primary)
 
-    def primary_label(self) -> tuple[Emotion, float] | None:
-        """The emotion and probability the primary face's label shows, or ``None`` without one."""
-        primary = next((self.labelled(f) for f in self._faces if f.is_primary), None)
-        if primary is None or primary.emotion is None:
-            return None
-        return primary.emotion, primary.confidence
+    def _label_of(self, face: FaceBox) -> tuple[Emotion | None, str] | None:
+        if face.is_primary and self._primary_label is not None:
+            return self._primary_label
+        emotion = face.emotion
+        return None if emotion is None else (emotion, f"{emotion.label} {percent(face.confidence)}%")
 
     def _draw_face(self, painter: QPainter, face: FaceBox, target: QRectF, scale: float) -> None:
         box = QRectF(target.left() + face.x * scale, target.top() + face.y * scale, face.w * scale, face.h * scale)
-        emotion = face.emotion
-        colour = QColor(emotion.colour) if emotion is not None else QColor("#dddddd")
+        label_of = self._label_of(face)
+        emotion = label_of[0] if label_of is not None else None
+        colour = QColor(emotion.colour) if emotion is not None else QColor("#8b8d98")
         if not face.is_primary:
             colour.setAlpha(160)
         painter.setPen(QPen(colour, 3.0 if face.is_primary else 1.5))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(box, 4, 4)
-        if emotion is None:
+        if label_of is None:
             return
         font = QFont(self.font())
         font.setBold(face.is_primary)
         if not face.is_primary:
             font.setPointSizeF(font.pointSizeF() * 0.9)
         metrics = QFontMetrics(font)
-        text = f"{emotion.label} {face.confidence:.0%}"
-        icon = metrics.height()
+        text = label_of[1]
+        icon = metrics.height() if emotion is not None else -4
         width = icon + 4 + metrics.horizontalAdvance(text) + 10
         height = metrics.height() + 6
         y = box.top() - height - 2
@@ -168,7 +161,8 @@ class VideoView(QWidget):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(label, 4, 4)
-        painter.drawPixmap(int(label.left() + 4), int(label.top() + 3), emotion_pixmap(emotion, icon, self.devicePixelRatioF()))
+        if emotion is not None:
+            painter.drawPixmap(int(label.left() + 4), int(label.top() + 3), emotion_pixmap(emotion, icon, self.devicePixelRatioF()))
         painter.setFont(font)
         painter.setPen(QColor("white"))
         painter.drawText(label.adjusted(icon + 7, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)

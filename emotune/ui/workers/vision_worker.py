@@ -21,21 +21,22 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
 
+from emotune.mood import MoodConfig, MoodSnapshot
 from emotune.ui.frames import FaceBox, FrameUpdate
+from emotune.vision.driver import VisionOptions
 
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[str], Any]
 """Builds an unopened frame source from a spec (camera index, video, image or folder)."""
-PipelineFactory = Callable[[Path | None], Any]
-"""Builds a FramePipeline (with a tracker) for a model path; may raise with a user message."""
+PipelineFactory = Callable[[VisionOptions], Any]
+"""Builds a FramePipeline (with a tracker) from options; may raise with a user message."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,6 @@ class SourceInfo:
     spec: str
     description: str
     is_camera: bool
-
-
-@dataclass(frozen=True)
-class MoodUpdate:
-    """A tracker event in plain data: ``kind`` is a MoodEventKind value string."""
-
-    kind: str  # mood_changed / uncertain / no_face / camera_lost / tracking
-    old: Any  # Emotion | None
-    new: Any  # Emotion | None
-    confidence: float
-    probabilities: tuple[float, ...]
-    state: str = "tracking"  # the tracker's state after the event (MoodState value)
 
 
 def default_source_factory(spec: str) -> Any:
@@ -75,22 +64,11 @@ def default_source_factory(spec: str) -> Any:
     return source
 
 
-def default_pipeline_factory(model: Path | None) -> Any:
-    """Classifier + detector + tracker, with the user's neutral calibration applied."""
-    from emotune.mood import MoodTracker
-    from emotune.vision.calibration import load_calibration, model_id
-    from emotune.vision.classifier import EmotionClassifier
-    from emotune.vision.pipeline import FramePipeline
+def default_pipeline_factory(options: VisionOptions) -> Any:
+    """The one vision driver (:func:`emotune.vision.driver.build_pipeline`)."""
+    from emotune.vision.driver import build_pipeline
 
-    classifier = EmotionClassifier.load(model)
-    pipeline = FramePipeline(classifier, tracker=MoodTracker())
-    try:
-        calibration = load_calibration(model_id=model_id(classifier.path))
-    except OSError:
-        calibration = None
-    if calibration is not None:
-        pipeline.set_logit_bias(calibration.logit_bias)
-    return pipeline
+    return build_pipeline(options)
 
 
 def is_camera_spec(spec: str) -> bool:
@@ -127,7 +105,7 @@ class VisionWorker(QObject):
     """Owns source, pipeline and tracker; runs :meth:`run` in its QThread."""
 
     frame_ready = Signal(object)  # FrameUpdate
-    mood_update = Signal(object)  # MoodUpdate
+    mood_update = Signal(object)  # MoodEvent (frozen, plain data): shown/music mood and state changes
     source_opened = Signal(object)  # SourceInfo
     source_problem = Signal(str, str)  # kind (open_failed/camera_lost/reconnected/ended), message
     capture_stopped = Signal()  # the source was released: nothing is being captured
@@ -138,7 +116,7 @@ class VisionWorker(QObject):
 
     def __init__(
         self,
-        model: Path | None = None,
+        options: VisionOptions | None = None,
         *,
         source_factory: SourceFactory | None = None,
         pipeline_factory: PipelineFactory | None = None,
@@ -147,7 +125,7 @@ class VisionWorker(QObject):
     ) -> None:
         """Configure the worker; nothing is opened until :meth:`run` starts in the thread."""
         super().__init__()
-        self.model = model
+        self.options = options or VisionOptions()
         self._source_factory = source_factory or default_source_factory
         self._pipeline_factory = pipeline_factory or default_pipeline_factory
         self.display_width = display_width
@@ -186,6 +164,10 @@ class VisionWorker(QObject):
     def reset_calibration(self) -> None:
         """Forget the neutral calibration."""
         self._commands.put(("reset_calibration", None))
+
+    def set_mood_config(self, config: MoodConfig) -> None:
+        """Use new mood-filter settings (e.g. the music hold time) from the next frame on."""
+        self._commands.put(("mood_config", config))
 
     def request_quit(self) -> None:
         """Ask the loop to release everything and finish."""
@@ -246,6 +228,11 @@ class VisionWorker(QObject):
             if self._pipeline is not None:
                 self._pipeline.set_logit_bias(None)
             self.calibration_finished.emit(True, "Neutral calibration removed.")
+        elif name == "mood_config":
+            self.options = replace(self.options, mood=arg)
+            tracker = getattr(self._pipeline, "tracker", None)
+            if tracker is not None:
+                tracker.config = arg  # the belief is kept; only the knobs change
         elif name == "quit":
             self._quit.set()
 
@@ -281,17 +268,18 @@ class VisionWorker(QObject):
             self._source_info = None
 
     def _on_source_event(self, source: Any, event: Any) -> None:
-        value = getattr(event, "value", str(event))
-        if value == "camera_lost":
+        from emotune.vision.sources import SourceEvent
+
+        if event is SourceEvent.CAMERA_LOST:
             self.source_problem.emit("camera_lost", "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
-        elif value == "reconnected":
+        elif event is SourceEvent.RECONNECTED:
             self.source_problem.emit("reconnected", "The camera is back.")
-        elif value == "end_of_stream":
+        elif event is SourceEvent.END_OF_STREAM:
             self.source_problem.emit("ended", f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
 
     def _load_pipeline(self) -> None:
         try:
-            pipeline = self._pipeline_factory(self.model)
+            pipeline = self._pipeline_factory(self.options)
         except Exception as error:
             log.warning("emotion model unavailable: %s", error)
             self._pipeline_failed = True
@@ -300,57 +288,50 @@ class VisionWorker(QObject):
         self._pipeline = pipeline
         tracker = getattr(pipeline, "tracker", None)
         if tracker is not None:
-            tracker.subscribe(self._on_mood_event)
+            tracker.subscribe(self.mood_update.emit)  # MoodEvent is immutable: safe to hand over
         self.model_status.emit(True, "")
 
-    def _on_mood_event(self, event: Any) -> None:
-        snapshot = event.snapshot
-        self.mood_update.emit(
-            MoodUpdate(event.kind.value, event.old, event.new, float(event.confidence), tuple(snapshot.probabilities), snapshot.state.value)
-        )
-
     def _step(self) -> None:
+        """One frame through the vision driver (:meth:`FramePipeline.step`), then to the GUI."""
         source = self._source
         started = time.monotonic()
-        frame = source.read()
-        if frame is None:
-            status = getattr(getattr(source, "status", None), "value", "")
-            if status == "lost":
-                if self._pipeline is not None and self._pipeline.tracker is not None:
-                    self._pipeline.tracker.camera_lost(time.monotonic())
-            elif status in ("ended", "closed"):
-                self._close_source()
-                self.capture_stopped.emit()
-            else:
-                time.sleep(0.01)  # a dropped read: do not spin
-            return
-        faces: list[Any] = []
-        snapshot = None
-        timings: dict[str, float] = {}
-        inference_ms = 0.0
-        if self._pipeline is not None:
-            faces = self._pipeline.process(frame.image)
-            primary = next((f for f in faces if f.is_primary), None)
-            tracker = self._pipeline.tracker
-            if tracker is not None:
-                snapshot = tracker.update(None if primary is None else primary.probabilities, frame.timestamp)
+        if self._pipeline is None:
+            frame = source.read()
+            if frame is None:
+                self._after_empty_read(source)
+                return
+            self._emit_frame(frame, [], None, {})
+            if not self._pipeline_failed:
+                self._load_pipeline()  # the first picture is on screen already; now pay for the model
+        else:
+            result = self._pipeline.step(source)
+            if result is None:
+                self._after_empty_read(source)
+                return
             if self._calibrator is not None:
-                self._feed_calibration(primary, frame.timestamp)
-            t = self._pipeline.last_timings
-            if t is not None:
-                inference_ms = float(t.total_ms)
-                timings = {"detect_ms": t.detect_ms, "crop_ms": t.crop_ms, "classify_ms": t.classify_ms, "total_ms": t.total_ms}
+                self._feed_calibration(result.primary, result.frame.timestamp)
+            t = result.timings
+            timings = {"detect_ms": t.detect_ms, "crop_ms": t.crop_ms, "classify_ms": t.classify_ms, "total_ms": t.total_ms}
+            self._emit_frame(result.frame, result.faces, result.mood, timings)
         self.frames_processed += 1
-        self._emit_frame(frame, faces, snapshot, inference_ms, timings)
-        if self._pipeline is None and not self._pipeline_failed:
-            # The first picture is on screen already; now pay for the model.
-            self._load_pipeline()
         # Sources that do not pace themselves (fakes, fast folders) must not spin a core.
         spare = self._min_period - (time.monotonic() - started)
         if spare > 0:
             time.sleep(spare)
 
-    def _emit_frame(self, frame: Any, faces: list[Any], snapshot: Any, inference_ms: float, timings: dict[str, float]) -> None:
+    def _after_empty_read(self, source: Any) -> None:
+        """No frame came: the source ended or closed (release it), or it is lost / between
+        frames (the driver already told the tracker about a lost camera)."""
+        from emotune.vision.sources import SourceStatus
+
+        status = getattr(source, "status", None)
+        if status in (SourceStatus.ENDED, SourceStatus.CLOSED):
+            self._close_source()
+            self.capture_stopped.emit()
+        elif status is not SourceStatus.LOST:
+            time.sleep(0.01)  # a dropped read: do not spin
+
+    def _emit_frame(self, frame: Any, faces: list[Any], mood: MoodSnapshot | None, timings: dict[str, float]) -> None:
         with self._in_flight_lock:
             if self._in_flight >= self.max_in_flight:
                 self.frames_dropped += 1
@@ -368,16 +349,13 @@ class VisionWorker(QObject):
             )
             for f in faces
         )
-        probabilities = None
-        if snapshot is not None and any(snapshot.probabilities) and snapshot.state.value != "no_face":
-            probabilities = tuple(float(p) for p in snapshot.probabilities)
         fps = float(self._pipeline.stats.fps) if self._pipeline is not None else 0.0
         now = time.monotonic()
         if fps == 0.0 and self._last_frame_at:
             fps = 1.0 / max(1e-3, now - self._last_frame_at)
         self._last_frame_at = now
         self.frame_ready.emit(
-            FrameUpdate(image, boxes, probabilities, fps, inference_ms, timings, int(frame.index), float(getattr(frame, "captured_at", now)))
+            FrameUpdate(image, boxes, mood, fps, timings.get("total_ms", 0.0), timings, int(frame.index), float(getattr(frame, "captured_at", now)))
         )
 
     # -- neutral calibration (worker thread) ---------------------------------------------------
