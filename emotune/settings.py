@@ -164,7 +164,7 @@ class Setting:
     STRATEGY = Field("strategy", "match", one_of(_strategies))
     VOLUME = Field("volume", 80, integer(0, 100))
     LAST_SOURCE = Field("last_source", None, optional(text()))
-    CAMERA_INDEX = Field("camera_index", 0, integer(0, 63))
+    CAMERA_INDEX = Field("camera_index", 0, integer(0, 4095))
     LIBRARY_FOLDERS = Field("library_folders", [], text_list())
     WINDOW_GEOMETRY = Field("window_geometry", None, optional(text(65536)))
 
