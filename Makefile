@@ -26,7 +26,7 @@ RUNTIME_APT_PACKAGES := \
 	libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0 \
 	fonts-noto-color-emoji
 # Tests need a virtual X server for anything that must draw on a real (non-offscreen) screen.
-TEST_APT_PACKAGES := $(RUNTIME_APT_PACKAGES) xvfb xauth dbus
+TEST_APT_PACKAGES := $(RUNTIME_APT_PACKAGES) xvfb xauth dbus strace
 # The package test validates the launcher entry and AppStream metainfo install-desktop writes.
 TEST_APT_PACKAGES += desktop-file-utils appstream
 

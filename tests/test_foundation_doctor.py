@@ -29,7 +29,7 @@ from emotune.doctor.qt_platform import (
 from emotune.doctor.result import CheckResult
 from emotune.paths import DEMO_LIBRARY_DIR
 
-ALL_KEYS = {"python", "camera", "libvlc", "sound", "model", "library", "qt", "mpris"}
+ALL_KEYS = {"python", "user_dirs", "camera", "libvlc", "sound", "model", "library", "qt", "mpris"}
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux device nodes")
 
 

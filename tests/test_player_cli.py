@@ -80,7 +80,10 @@ def test_empty_category_says_so_and_uses_nearest(library, capsys):
 def test_bad_arguments_fail_cleanly(library, capsys):
     assert main(["play", "--emotion", "grumpy", "--no-audio"]) == 2
     assert "unknown emotion" in capsys.readouterr().err
-    assert main(["play", "--emotion", "sad", "--no-audio", "--count", "0"]) == 2
+    with pytest.raises(SystemExit) as exited:  # argparse's type check: usage, exit 2
+        main(["play", "--emotion", "sad", "--no-audio", "--count", "0"])
+    assert exited.value.code == 2
+    assert "--count: expected a whole number from 1 to 1000" in capsys.readouterr().err
     assert main(["play", "--no-audio"]) == 2
     assert "--emotion NAME is required" in capsys.readouterr().err
 

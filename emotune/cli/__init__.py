@@ -14,6 +14,7 @@ import json
 import sys
 
 from emotune import __version__
+from emotune.paths import contain_library_caches
 
 # Order here is the order shown in --help.
 COMMANDS: tuple[str, ...] = (
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
         argv = ["gui", *argv]
     args = parser.parse_args(argv)
+    # Before any library starts: their caches (libVLC's cover art, fonts) go in EmoTune's folder.
+    contain_library_caches()
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emotune.cli._common import fail
+from emotune.cli._common import fail, non_negative_int, positive_int
 
 RESOLUTIONS: tuple[tuple[int, int], ...] = ((640, 480), (1280, 720))
 
@@ -69,9 +69,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "sections run fresh processes on all the cores the app would get.",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--frames", type=int, default=200, help="frames per resolution for the pipeline (default 200)")
-    parser.add_argument("--reference-frames", type=int, default=12, help="frames per resolution for the slow reference (default 12)")
-    parser.add_argument("--core", type=int, default=None, help="CPU core to pin to (default: the last one)")
+    parser.add_argument("--frames", type=positive_int, default=200, help="frames per resolution for the pipeline (default 200)")
+    parser.add_argument("--reference-frames", type=positive_int, default=12, help="frames per resolution for the slow reference (default 12)")
+    parser.add_argument("--core", type=non_negative_int, default=None, help="CPU core to pin to (default: the last one)")
     parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
     parser.add_argument("--keras", default=None, help="Keras model for the reference (default models/emotion.keras)")
     parser.add_argument(

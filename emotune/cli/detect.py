@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from emotune.cli._common import fail
+from emotune.cli._common import fail, hold_seconds, positive_int
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -24,27 +24,25 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("path", help="image, video file, folder of images, or camera number (e.g. 0)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--every", type=int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
-    parser.add_argument("--max-frames", type=int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
+    parser.add_argument("--every", type=positive_int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
+    parser.add_argument("--max-frames", type=positive_int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
     parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
     parser.add_argument("--primary", choices=("largest", "center"), default="largest", help="which face drives the mood (default largest)")
     parser.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
     parser.add_argument(
         "--music-hold",
-        type=float,
+        type=hold_seconds,
         default=None,
         metavar="S",
         help="seconds the shown mood must hold before the music follows it (default 4)",
     )
     # The old name, from before the music had its own speed; kept so scripts keep working.
-    parser.add_argument("--dwell", dest="music_hold", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--dwell", dest="music_hold", type=hold_seconds, help=argparse.SUPPRESS)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand; returns 0 on success, 1 on a user-facing error."""
-    from dataclasses import replace
-
     from emotune.mood import MoodConfig
     from emotune.vision.classifier import ModelLoadError
     from emotune.vision.driver import VisionOptions, build_pipeline
@@ -52,12 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.every < 1:
         return fail("--every must be at least 1")
-    mood = MoodConfig()
-    if args.music_hold is not None:
-        try:
-            mood = replace(mood, music_hold_s=args.music_hold)
-        except ValueError:
-            return fail("--music-hold must be a number of seconds, 0 or more")
+    mood = MoodConfig() if args.music_hold is None else MoodConfig(music_hold_s=args.music_hold)
     # The source first: "no camera" or "no such file" should not wait for the model to load.
     try:
         source = open_source(args.path)

@@ -11,7 +11,7 @@ import argparse
 import math
 import os
 
-from emotune.cli._common import fail, print_json
+from emotune.cli._common import fail, print_json, seed_int
 
 DATA_ENV = "EMOTUNE_DATA"
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--out", default=None, help="folder for report.json and the PNG plots")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
     parser.add_argument("--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'")
-    parser.add_argument("--seed", type=int, default=None, help="recompute 'tune' with this seed when no run folder is known")
+    parser.add_argument("--seed", type=seed_int, default=None, help="recompute 'tune' with this seed when no run folder is known")
     parser.add_argument(
         "--compare",
         metavar="MODEL",

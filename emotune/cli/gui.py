@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emotune.cli._common import hold_seconds, non_negative_float
+
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `gui` subcommand."""
+    from emotune.music.recommender import STRATEGIES
+
     parser = subparsers.add_parser(
         "gui",
         help="open the desktop app (the default)",
@@ -25,12 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--music-hold",
         metavar="SECONDS",
-        type=float,
+        type=hold_seconds,
         help="how long a new mood must hold before the music follows it (default 4; remembered)",
     )
     parser.add_argument(
         "--strategy",
-        choices=("match", "lift", "calm"),
+        choices=STRATEGIES,
         help="how the music answers your mood (remembered)",
     )
     parser.add_argument(
@@ -42,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="sound output device id as libVLC lists it ('' for the default; remembered)",
     )
     # For demos, benchmarks and CI: not part of the everyday interface.
-    parser.add_argument("--quit-after", metavar="SECONDS", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after", metavar="SECONDS", type=non_negative_float, help=argparse.SUPPRESS)
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--show", choices=("library", "preferences"), help=argparse.SUPPRESS)  # screenshots
@@ -59,8 +63,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--model {args.model}: no such file")
     if args.quit_after is not None and args.quit_after <= 0:
         return fail("--quit-after must be positive")
-    if args.music_hold is not None and args.music_hold <= 0:
-        return fail("--music-hold must be positive (seconds)")
 
     from emotune.ui import run as run_gui  # Qt is imported only now, so other commands stay fast
     from emotune.ui.options import GuiOptions

@@ -4,6 +4,11 @@ The only command that modifies audio files. Each write is atomic (tag a temporar
 folder, fsync, rename over the original); other tags and the audio data stay as they were. With
 neither option it shows the current tags. Exits non-zero if any file failed; failed files are
 left untouched.
+
+Because the file is replaced, read-only files (checked on the mode bits, so also for root) and
+files with other hard links (which would keep the old tags) are refused unless
+``--force-readonly`` / ``--break-links`` is given. Temporary copies left by a killed write are
+removed on the next write in that folder.
 """
 
 from __future__ import annotations
@@ -29,6 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--emotion", "-e", metavar="NAME", help=f"one of: {', '.join(CLASS_NAMES)}")
     action.add_argument("--clear", action="store_true", help="remove the mood tag")
+    parser.add_argument(
+        "--force-readonly",
+        action="store_true",
+        help="also tag read-only files (the new file keeps the read-only mode)",
+    )
+    parser.add_argument(
+        "--break-links",
+        action="store_true",
+        help="also tag files with other hard links; the file is replaced, so the other links "
+        "keep the old tags",
+    )
     return parser
 
 
@@ -50,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     from emotune.cli._common import fail
     from emotune.emotions import Emotion
-    from emotune.music.tags import TagError, read_tags, write_mood
+    from emotune.music.tags import HardLinkedFile, ReadOnlyFile, TagError, read_tags, write_mood
 
     emotion: Emotion | None = None
     if args.emotion is not None:
@@ -69,7 +85,12 @@ def run(args: argparse.Namespace) -> int:
             if not path.is_file():
                 raise IsADirectoryError("not a file")
             if writing:
-                info = write_mood(path, emotion)
+                info = write_mood(
+                    path,
+                    emotion,
+                    allow_readonly=args.force_readonly,
+                    allow_hardlinks=args.break_links,
+                )
                 if emotion is None:
                     print(f"{shown}: mood cleared ({info.mood_field})")
                 else:
@@ -86,5 +107,10 @@ def run(args: argparse.Namespace) -> int:
                 )
         except (TagError, OSError) as exc:
             failures += 1
-            print(f"error: {shown}: {_reason(exc)}", file=sys.stderr)
+            hint = ""
+            if isinstance(exc, ReadOnlyFile):
+                hint = " (skipped; --force-readonly tags it anyway)"
+            elif isinstance(exc, HardLinkedFile):
+                hint = " (skipped; --break-links tags this link only)"
+            print(f"error: {shown}: {_reason(exc)}{hint}", file=sys.stderr)
     return 1 if failures else 0

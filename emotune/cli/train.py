@@ -14,7 +14,14 @@ import argparse
 import os
 import sys
 
-from emotune.cli._common import fail
+from emotune.cli._common import (
+    fail,
+    fraction,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    seed_int,
+)
 
 DATA_ENV = "EMOTUNE_DATA"
 
@@ -33,20 +40,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help=f"npz with x_train/y_train (+ ferplus_votes_train, nf_train); default ${DATA_ENV}",
     )
     parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
-    parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
+    parser.add_argument("--ferplus-weight", type=fraction, default=0.5, help="FER+ share of the blend targets (default 0.5)")
     parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, vgg_teacher, small_resnet, mini_xception, mobilenet")
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--epochs", type=positive_int, default=60)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--learning-rate", type=positive_float, default=1e-3)
     parser.add_argument(
         "--schedule",
         choices=("plateau", "cosine"),
         default="plateau",
         help="plateau: halve the rate when the tuning loss stalls; cosine: decay to 1%% over --epochs",
     )
-    parser.add_argument("--patience", type=int, default=12, help="early-stopping patience in epochs")
-    parser.add_argument("--seed", type=int, default=1234, help="seed for weights, shuffling and the tuning split")
-    parser.add_argument("--max-train", type=int, default=None, help="cap training rows (smoke tests)")
+    parser.add_argument("--patience", type=non_negative_int, default=12, help="early-stopping patience in epochs")
+    parser.add_argument("--seed", type=seed_int, default=1234, help="seed for weights, shuffling and the tuning split")
+    parser.add_argument("--max-train", type=positive_int, default=None, help="cap training rows (smoke tests)")
     parser.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
     parser.add_argument("--resume", metavar="PATH", help="run folder or last.keras to continue from")
     parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
@@ -57,10 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="KERAS",
         help="distil from this trained model (repeat for an ensemble); it must not have seen the tuning rows",
     )
-    parser.add_argument("--teacher-weight", type=float, default=0.5, help="teachers' share of the targets (default 0.5)")
+    parser.add_argument("--teacher-weight", type=fraction, default=0.5, help="teachers' share of the targets (default 0.5)")
     parser.add_argument(
         "--teacher-views",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="N",
         help="teachers score N fixed augmented views of each face, and training draws one per epoch "
@@ -69,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--init-from", metavar="KERAS", help="start from this model's weights (same --arch) instead of random ones")
     parser.add_argument(
         "--time-budget",
-        type=float,
+        type=positive_float,
         metavar="SECONDS",
         help="train from scratch for this long (cosine over time, augmentation inside the compiled step; "
         "runs on any Keras backend, e.g. KERAS_BACKEND=jax on a GPU machine without TensorFlow)",
@@ -83,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="auto",
         help="auto: fastest variant within --max-accuracy-drop of float on the tuning split",
     )
-    export.add_argument("--max-accuracy-drop", type=float, default=0.005, help="allowed tuning-accuracy loss for auto (default 0.005)")
+    export.add_argument("--max-accuracy-drop", type=fraction, default=0.005, help="allowed tuning-accuracy loss for auto (default 0.005)")
     export.add_argument("--run-dir", default=None, help="run folder with tune_index.npy (default: the checkpoint's folder)")
     export.add_argument("--with-val", action="store_true", help="also evaluate on val for the model card (final export only)")
     return parser

@@ -16,11 +16,13 @@ from emotune.doctor.python_version import check_python
 from emotune.doctor.qt_platform import check_qt_platform
 from emotune.doctor.result import CheckResult
 from emotune.doctor.sound import check_sound_output
+from emotune.doctor.user_dirs import check_user_dirs
 
 __all__ = ["CHECKS", "CheckResult", "essential_failures", "run_checks"]
 
 CHECKS: tuple[tuple[str, str, Callable[[], CheckResult]], ...] = (
     ("python", "Python", check_python),
+    ("user_dirs", "User folders", check_user_dirs),
     ("camera", "Camera", check_camera),
     ("libvlc", "libvlc", check_libvlc),
     ("sound", "Sound output", check_sound_output),

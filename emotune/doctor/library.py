@@ -35,10 +35,10 @@ def configured_folders() -> list[Path]:
     else:
         return default_folders()
 
-    from emotune.settings import Settings
+    from emotune.settings import Setting, Settings
 
     folders = [DEMO_LIBRARY_DIR]
-    for entry in Settings().get("library_folders") or []:
+    for entry in Settings().get(Setting.LIBRARY_FOLDERS):
         folder = Path(str(entry)).expanduser()
         if folder not in folders:
             folders.append(folder)

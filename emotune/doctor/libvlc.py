@@ -20,6 +20,14 @@ def install_hint() -> str:
     return "Install 64-bit VLC from https://www.videolan.org (the same bitness as Python)."
 
 
+def _env_hint() -> str:
+    return (
+        "python-vlc reads PYTHON_VLC_LIB_PATH / PYTHON_VLC_MODULE_PATH before looking for the "
+        "installed VLC; unset them (`unset PYTHON_VLC_LIB_PATH PYTHON_VLC_MODULE_PATH`) or fix "
+        "the path."
+    )
+
+
 def _audio_output_names(vlc: Any, instance: Any) -> list[str]:
     """Names of libvlc's audio output plugins, walked from its C linked list."""
     head = instance.audio_output_list_get()
@@ -36,13 +44,14 @@ def _audio_output_names(vlc: Any, instance: Any) -> list[str]:
 def check_libvlc() -> CheckResult:
     """Load libvlc through python-vlc, report its version, and make sure it can output audio."""
     title = "libvlc"
+    from emotune.music.player.vlc_backend import LibVLCUnavailable, load_vlc
+
     try:
-        import vlc
-    # python-vlc raises NotImplementedError when libvlc is absent, OSError when it will not load,
-    # and calls sys.exit() when its PYTHON_VLC_* variables are wrong.
-    except (Exception, SystemExit) as error:
-        reason = str(error) or type(error).__name__
-        return CheckResult("libvlc", title, False, f"not found ({reason})", hint=install_hint())
+        vlc = load_vlc()
+    except LibVLCUnavailable as error:
+        if error.misconfigured:  # VLC may be installed fine; the variable is what to fix
+            return CheckResult("libvlc", title, False, str(error), hint=_env_hint())
+        return CheckResult("libvlc", title, False, f"not found ({error})", hint=install_hint())
 
     try:
         version = vlc.libvlc_get_version().decode("utf-8", "replace")

@@ -42,9 +42,9 @@ from emotune.music.player.base import PlayerBackend, PlayerState
 from emotune.music.queue import PlayQueue, QueueEntry, RepeatMode
 from emotune.music.queue_player import EVENTS as PLAYER_EVENTS
 from emotune.music.queue_player import QueuePlayer
-from emotune.music.recommender import STRATEGIES, Mood, Note, Recommender, check_strategy
+from emotune.music.recommender import Mood, Note, Recommender, check_strategy
 from emotune.music.track import Track
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 
 DJ_EVENTS: tuple[str, ...] = ("mood_changed", "strategy_changed", "volume_changed", "notice")
 EVENTS: tuple[str, ...] = PLAYER_EVENTS + DJ_EVENTS
@@ -111,14 +111,10 @@ class MoodDJ:
         self.queue = PlayQueue(seed=seed)
         self.player = QueuePlayer(backend, self.queue, refill=self._top_up, guard=self.guard)
         self.backend = backend
-        saved = self.settings.get("strategy")
-        self._strategy = (
-            check_strategy(strategy) if strategy else (saved if saved in STRATEGIES else "match")
-        )
-        try:
-            backend.volume = int(self.settings.get("volume", 80))
-        except (TypeError, ValueError):  # a hand-edited settings file must not stop the music
-            backend.volume = 80
+        # The schema checks saved values (a hand-edited file falls back to the defaults).
+        saved = self.settings.get(Setting.STRATEGY)
+        self._strategy = check_strategy(strategy) if strategy else saved
+        backend.volume = self.settings.get(Setting.VOLUME)
         self._camera_mood: Mood | None = None
         self._pin: Mood | None = None
         self._pin_until: float | None = None
@@ -329,7 +325,7 @@ class MoodDJ:
         check_strategy(name)
         with self.guard:
             if self.persist:
-                self.settings.set("strategy", name)
+                self.settings.set(Setting.STRATEGY, name)
             if name == self._strategy:
                 return
             self._strategy = name
@@ -351,7 +347,7 @@ class MoodDJ:
                 return
             # Saved on every change; a slider drag writes a few small files, which is fine.
             if self.persist:
-                self.settings.set("volume", self.backend.volume)
+                self.settings.set(Setting.VOLUME, self.backend.volume)
             self._defer("volume_changed", self.backend.volume)
 
     def set_tracks(self, tracks: Iterable[Track]) -> None:

@@ -459,7 +459,10 @@ def open_audio(path: Path) -> tuple[FileType, FormatSpec]:
         # mutagen wraps I/O errors; surface them as OSError so callers can tell them apart
         if isinstance(exc.__context__, OSError):
             raise exc.__context__ from None
-        raise CorruptFile(f"not a valid {_guess_name(path)} file: {_describe(exc)}") from exc
+        detail = _describe(exc, path)
+        raise CorruptFile(
+            f"not a valid {_guess_name(path)} file" + (f": {detail}" if detail else "")
+        ) from exc
     except OSError:
         raise
     except Exception as exc:  # fuzzed or odd files can trip parser bugs; never crash the scan
@@ -513,6 +516,13 @@ def _supported_names() -> str:
     return ", ".join(sorted({spec.name.upper() for spec in FORMATS.values()}))
 
 
-def _describe(exc: Exception) -> str:
+def _describe(exc: Exception, path: Path | None = None) -> str:
+    """mutagen's message without the file name (the caller shows it); "" if nothing is left."""
     text = str(exc).strip()
+    if path is not None:
+        for shown in (repr(str(path)), f"'{path}'", str(path)):
+            text = text.replace(shown, "")
+        text = text.strip(" :")
+        if text.startswith("is not a valid"):  # "'/x.flac' is not a valid FLAC file": no news
+            return ""
     return text or type(exc).__name__

@@ -26,7 +26,7 @@ from emotune.music.cache import LibraryCache, path_key
 from emotune.music.formats import AUDIO_EXTENSIONS, TagError
 from emotune.music.moodwords import parse_mood
 from emotune.music.placement import build_track
-from emotune.music.tags import TagInfo, read_tags
+from emotune.music.tags import TagInfo, is_leftover_temp, read_tags, remove_leftover_temps
 from emotune.music.track import Track
 from emotune.paths import DEMO_LIBRARY_DIR
 
@@ -153,6 +153,8 @@ def discover(roots: Iterable[Path], skipped: list[tuple[Path, str]]) -> list[_Ca
             subfolders: list[Path] = []
             for entry in entries:
                 if entry.name.startswith("."):
+                    if is_leftover_temp(entry.name):  # a killed tag write's copy: clean up
+                        remove_leftover_temps(folder)
                     continue  # hidden files, macOS "._" forks, our own temp files
                 try:
                     is_dir = entry.is_dir()  # follows symlinks

@@ -5,13 +5,23 @@ Writes are atomic: the file is copied to a temporary file in the same folder, th
 read back to verify, fsync'd and moved over the original with ``os.replace``. A crash or an error
 at any point leaves the original byte-for-byte untouched. Only the tag block is rewritten by
 mutagen; the audio stream is copied as is.
+
+A write killed half-way leaves its temporary copy (``.NAME.XXXXXXXX.emotune-tmp.EXT``); the next
+write or scan in that folder removes such leftovers (:func:`remove_leftover_temps`), recognised
+by that exact name pattern and by not being locked by a write still in progress.
+
+Because the file is replaced, a read-only file (no write bit, checked on the mode so root is
+refused too) and a file with other hard links (they would keep the old tags) are refused unless
+the caller passes ``allow_readonly`` / ``allow_hardlinks``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +31,7 @@ from mutagen import FileType
 
 from emotune.emotions import Emotion
 from emotune.music.formats import (
+    AUDIO_EXTENSIONS,
     TEXT_FIELDS,
     CorruptFile,
     FormatSpec,
@@ -32,11 +43,15 @@ from emotune.music.formats import (
 
 __all__ = [
     "CorruptFile",
+    "HardLinkedFile",
+    "ReadOnlyFile",
     "TagError",
     "TagInfo",
     "TagWriteError",
     "UnsupportedFormat",
+    "is_leftover_temp",
     "read_tags",
+    "remove_leftover_temps",
     "write_fields",
     "write_mood",
 ]
@@ -44,6 +59,74 @@ __all__ = [
 
 class TagWriteError(TagError):
     """The new tags could not be written; the original file is unchanged."""
+
+
+class ReadOnlyFile(TagWriteError):
+    """The file has no write permission bit; refused unless ``allow_readonly``."""
+
+
+class HardLinkedFile(TagWriteError):
+    """The file has other hard links, which would keep the old tags; refused unless allowed."""
+
+
+_TEMP_MARK = ".emotune-tmp"
+_STEM_CHARS = 40  # how much of the original name the temporary name keeps
+# "." + stem[:40] + "." + mkstemp's 8 random characters + ".emotune-tmp" + the original suffix.
+_LEFTOVER = re.compile(
+    rf"\.(?:.{{0,{_STEM_CHARS}}})\.[a-z0-9_]{{8}}{re.escape(_TEMP_MARK)}(?:\.[^.]+)?", re.DOTALL
+)
+
+try:  # POSIX: a write in progress holds an advisory lock on its temporary file
+    import fcntl
+except ImportError:  # Windows: leftovers are recognised by name only
+    fcntl = None  # type: ignore[assignment]
+
+
+def is_leftover_temp(name: str) -> bool:
+    """Whether ``name`` (a file name, not a path) is exactly what :func:`write_fields` creates."""
+    if _LEFTOVER.fullmatch(name) is None:
+        return False
+    suffix = name[name.index(_TEMP_MARK) + len(_TEMP_MARK) :]
+    return suffix.lower() in AUDIO_EXTENSIONS  # only audio files are ever tagged
+
+
+def _lock(fd: int, *, wait: bool) -> bool:
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def remove_leftover_temps(folder: Path | str) -> list[Path]:
+    """Delete temporary copies left in ``folder`` by killed tag writes; returns what was removed.
+
+    Only regular files (not symlinks) whose name matches the exact temporary-name pattern and
+    that no running write has locked are removed; any error leaves the file where it is.
+    """
+    removed: list[Path] = []
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if is_leftover_temp(e.name)]
+    except OSError:
+        return removed
+    for name in names:
+        path = Path(folder) / name
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
+        except OSError:
+            continue  # a symlink, gone, or unreadable: not ours to touch
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode) and _lock(fd, wait=False):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -120,14 +203,26 @@ def mood_text(emotion: Emotion | str | None) -> str | None:
     return None if emotion is None else Emotion.parse(emotion).label
 
 
-def write_mood(path: Path | str, emotion: Emotion | str | None) -> TagInfo:
+def write_mood(
+    path: Path | str,
+    emotion: Emotion | str | None,
+    *,
+    allow_readonly: bool = False,
+    allow_hardlinks: bool = False,
+) -> TagInfo:
     """Set the mood tag of ``path`` to ``emotion`` (None clears it), atomically.
 
     Only the mood field changes; other tags and the audio data are kept. Returns the tags as read
     back from the written file. Raises ValueError for an unknown emotion name, TagError
-    subclasses for unsupported/corrupt files or failed writes; the original is then untouched.
+    subclasses for unsupported/corrupt/read-only/hard-linked files or failed writes; the
+    original is then untouched.
     """
-    return write_fields(path, {"mood": mood_text(emotion)})
+    return write_fields(
+        path,
+        {"mood": mood_text(emotion)},
+        allow_readonly=allow_readonly,
+        allow_hardlinks=allow_hardlinks,
+    )
 
 
 def write_fields(
@@ -135,30 +230,47 @@ def write_fields(
     values: Mapping[str, str | None],
     *,
     cover: tuple[bytes, str] | None = None,
+    allow_readonly: bool = False,
+    allow_hardlinks: bool = False,
 ) -> TagInfo:
     """Atomically set logical text fields (``TEXT_FIELDS``; None clears) and optionally a cover.
 
     ``cover`` is ``(image_bytes, mime_type)``. Used by :func:`write_mood` and by the demo-library
-    generator. Symlinks are followed: the real file is replaced, the link stays a link.
+    generator. Symlinks are followed: the real file is replaced, the link stays a link. Raises
+    :class:`ReadOnlyFile` / :class:`HardLinkedFile` unless ``allow_readonly`` /
+    ``allow_hardlinks`` (see the module doc).
     """
     unknown = set(values) - set(TEXT_FIELDS)
     if unknown:
         raise ValueError(f"unknown tag field(s): {', '.join(sorted(unknown))}")
     target = Path(os.path.realpath(path))
+    remove_leftover_temps(target.parent)
     # Parse the original first: an unsupported or corrupt file fails here, before any copy.
     _, spec = open_audio(target)
-    if not os.access(target, os.W_OK):
-        # The rename below only needs a writable folder; honour the file's own read-only bit.
-        raise TagWriteError("the file is read-only")
+    st = target.stat()
+    # The rename below only needs a writable folder, and root passes os.access: so the file's
+    # own mode bits decide, for everyone.
+    read_only = not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    if not allow_readonly and (read_only or not os.access(target, os.W_OK)):
+        raise ReadOnlyFile("the file is read-only")
+    if not allow_hardlinks and st.st_nlink > 1:
+        raise HardLinkedFile(
+            f"the file has {st.st_nlink - 1} other hard link(s), which would keep the old tags"
+        )
     try:
         fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{target.stem[:40]}.", suffix=f".emotune-tmp{target.suffix}", dir=target.parent
+            prefix=f".{target.stem[:_STEM_CHARS]}.",
+            suffix=f"{_TEMP_MARK}{target.suffix}",
+            dir=target.parent,
         )
     except OSError as exc:
         raise TagWriteError(f"cannot create a temporary file next to {target.name}: {exc}") from exc
     tmp = Path(tmp_name)
+    _lock(fd, wait=True)  # held until fd closes: cleanups in other processes leave it alone
     try:
-        with os.fdopen(fd, "wb") as out, open(target, "rb") as src:
+        if os.fstat(fd).st_ino != tmp.stat().st_ino:  # removed before the lock was taken
+            raise TagWriteError("another EmoTune cleaned this folder at the same moment; try again")
+        with os.fdopen(os.dup(fd), "wb") as out, open(target, "rb") as src:
             shutil.copyfileobj(src, out, length=1 << 20)
         written = _tag_copy(tmp, spec, values, cover)
         with open(tmp, "rb+") as handle:
@@ -168,6 +280,8 @@ def write_fields(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        os.close(fd)
     _fsync_dir(target.parent)
     return written
 

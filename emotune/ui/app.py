@@ -22,15 +22,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from emotune.desktop import APP_ID, app_icon_files
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.options import GuiOptions
 
 log = logging.getLogger(__name__)
 
-NO_VLC_NOTE = (
-    "No sound: libvlc (VLC) was not found, so EmoTune runs silently with the null player. "
-    "Install VLC (e.g. sudo apt install vlc) and restart to hear the music."
-)
+NO_VLC_NOTE = "No sound: {reason}. EmoTune runs silently with the null player until then."
 NO_SOUND_DEVICE_NOTE = (
     "No sound device found ({detail}), so EmoTune plays silently. "
     "Connect speakers or headphones (or start PulseAudio/PipeWire) and restart to hear the music."
@@ -82,11 +79,12 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
         backend: Any = NullBackend(realtime=True)
     else:
         try:
-            from emotune.music.player import create_backend, vlc_available
+            from emotune.music.player import create_backend, vlc_problem
             from emotune.music.player.sound_output import find_sound_output
 
-            if not vlc_available():
-                raise RuntimeError("libvlc is not available")
+            problem = vlc_problem()
+            if problem is not None:
+                raise RuntimeError(problem)
             output = find_sound_output()
             # With nowhere to send sound, VLC's ALSA output floods stderr; its dummy output
             # keeps the same real-time playback without that.
@@ -96,7 +94,7 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
         except Exception as error:  # missing libvlc, broken plugins: play silently instead
             log.warning("falling back to the null player: %s", error)
             backend = NullBackend(realtime=True)
-            note = NO_VLC_NOTE
+            note = NO_VLC_NOTE.format(reason=error)
     return MoodDJ(backend, settings=settings), note
 
 
@@ -116,11 +114,11 @@ class _AudioStarter(QObject):
 def apply_option_settings(options: GuiOptions, settings: Settings) -> None:
     """Save what the command line chose (the same settings as File ▸ Preferences)."""
     if options.music_hold is not None:
-        settings.set("music_hold_s", float(options.music_hold))
+        settings.set(Setting.MUSIC_HOLD_S, float(options.music_hold))
     if options.strategy is not None:
-        settings.set("strategy", options.strategy)
+        settings.set(Setting.STRATEGY, options.strategy)
     if options.audio_device is not None:
-        settings.set("audio_device", options.audio_device or None)
+        settings.set(Setting.AUDIO_DEVICE, options.audio_device or None)
 
 
 def resolve_source(options: GuiOptions, settings: Settings) -> str | None:
@@ -128,12 +126,12 @@ def resolve_source(options: GuiOptions, settings: Settings) -> str | None:
     one used (if it still exists), else the camera."""
     if options.camera is not None:
         return str(options.camera)
-    if options.camera_off or settings.get("start_camera_off"):
+    if options.camera_off or settings.get(Setting.START_CAMERA_OFF):
         return None
-    last = settings.get("last_source")
+    last = settings.get(Setting.LAST_SOURCE)
     if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
         return last
-    return str(settings.get("camera_index", 0))
+    return str(settings.get(Setting.CAMERA_INDEX))
 
 
 def _prewarm_imports() -> None:
@@ -208,6 +206,8 @@ def run_app(options: GuiOptions) -> int:
         process_start=process_start,
     )
     controller.restore_geometry()
+    if settings.problem:  # EMOTUNE_HOME is a file or read-only: run, but say nothing is saved
+        window.banners.show_banner("settings", settings.problem, "warning")
     audio = _AudioStarter(controller)
     audio.ready.connect(controller.attach_dj)
     # libvlc takes most of a CPU-second to start: not before the first picture is on screen.

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
 from emotune.mood import MoodConfig, MoodEvent, MoodEventKind, MoodSnapshot, MoodState
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.frames import FrameUpdate
 from emotune.ui.library_control import LibraryControl
 from emotune.ui.main_window import MainWindow
@@ -227,7 +227,7 @@ class AppController(QObject):
         self._timeline_timer.stop()
         try:
             geometry = self.window.saveGeometry().toBase64().data().decode("ascii")
-            self.settings.set("window_geometry", geometry)
+            self.settings.set(Setting.WINDOW_GEOMETRY, geometry)
         except Exception:  # settings must never block closing
             log.exception("saving the window geometry failed")
         if self.vision is not None:
@@ -250,7 +250,7 @@ class AppController(QObject):
 
     def restore_geometry(self) -> bool:
         """Put the window where it was last time; False when nothing usable was saved."""
-        saved = self.settings.get("window_geometry")
+        saved = self.settings.get(Setting.WINDOW_GEOMETRY)
         if not isinstance(saved, str) or not saved:
             return False
         try:
@@ -273,7 +273,7 @@ class AppController(QObject):
         if self.vision is None:
             return
         if on:
-            spec = self.source_spec or str(self.settings.get("last_source") or self.settings.get("camera_index", 0))
+            spec = self.source_spec or str(self.settings.get(Setting.LAST_SOURCE) or self.settings.get(Setting.CAMERA_INDEX))
             self.open_source(spec)
         else:
             self.vision.stop_capture()
@@ -306,7 +306,7 @@ class AppController(QObject):
             action.triggered.connect(lambda _=False, index=camera.index: self._choose_camera(index))
 
     def _choose_camera(self, index: int) -> None:
-        self.settings.set("camera_index", int(index))
+        self.settings.set(Setting.CAMERA_INDEX, int(index))
         self.open_source(str(index))
 
     def calibrate(self) -> None:
@@ -332,7 +332,7 @@ class AppController(QObject):
         label = f"camera {info.spec}" if info.is_camera else Path(info.description).name
         self.window.set_privacy(True, label)
         self.window.banners.dismiss("camera")
-        self.settings.set("last_source", info.spec)
+        self.settings.set(Setting.LAST_SOURCE, info.spec)
         self._refresh_header()
 
     def _on_capture_stopped(self) -> None:
@@ -348,9 +348,10 @@ class AppController(QObject):
     def _on_source_problem(self, kind: str, message: str) -> None:
         banners = self.window.banners
         if kind == "open_failed":
+            sentence = message if message.endswith((".", "!", "?")) else f"{message}."  # SourceError texts have no full stop
             banners.show_banner(
                 "camera",
-                f"{message[:1].upper()}{message[1:]} Music still plays: pick a mood with the emoji buttons, or open a video or image from the Camera menu.",
+                f"{sentence[:1].upper()}{sentence[1:]} Music still plays: pick a mood with the emoji buttons, or open a video or image from the Camera menu.",
                 "warning",
                 ("Open video…", lambda: self._open_file_source("Open a video", VIDEO_FILTER)),
             )
@@ -495,8 +496,5 @@ class AppController(QObject):
 
 
 def mood_config(settings: Settings) -> MoodConfig:
-    """The mood filter's settings from the user's: the music hold time (bad values: default)."""
-    try:
-        return MoodConfig(music_hold_s=float(settings.get("music_hold_s")))
-    except (TypeError, ValueError):
-        return MoodConfig()
+    """The mood filter's settings from the user's (the schema has already checked them)."""
+    return MoodConfig(music_hold_s=settings.get(Setting.MUSIC_HOLD_S))

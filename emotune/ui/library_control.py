@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.workers.scan_worker import ScanWorker, start_scan
 
@@ -74,7 +74,7 @@ class LibraryControl(QObject):
         path = QFileDialog.getExistingDirectory(self.window, "Choose your music folder", str(Path.home()))
         if not path:
             return
-        self.settings.set("library_folders", [path])
+        self.settings.set(Setting.LIBRARY_FOLDERS, [path])
         self.folders = None  # the scanner's defaults now include the chosen folder
         self.rescan()
 

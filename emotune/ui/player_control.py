@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from emotune.emotions import Emotion
 from emotune.music.recommender import EMPTY_MOOD, Note
-from emotune.settings import Settings
+from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_bridge import PlayerBridge
 from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
@@ -48,6 +48,7 @@ class PlayerControl(QObject):
         self.position = 0.0  # seconds into the current track, as last reported
         self._shown_entry_id: int | None = None
         self._cover_path: str | None = None
+        self._empty_mood_note: Any = None  # the "No tracks tagged ..." note on the banner
         self.covers = CoverLoader(self)
         self.covers.loaded.connect(self._on_cover)
 
@@ -74,8 +75,8 @@ class PlayerControl(QObject):
         for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
             for shortcut in w.media_shortcuts[name]:
                 shortcut.activated.connect(slot)
-        p.set_volume(int(settings.get("volume", 80)))
-        p.set_strategy(str(settings.get("strategy", "match")))
+        p.set_volume(settings.get(Setting.VOLUME))
+        p.set_strategy(settings.get(Setting.STRATEGY))
         p.set_track(None)
         w.audio_label.setText("audio starting…")
 
@@ -101,7 +102,7 @@ class PlayerControl(QObject):
             self.window.banners.show_banner("audio", note, "warning")
         b.submit(setattr, dj, "volume", self.window.player.volume.value())
         b.submit(setattr, dj, "strategy", self.window.player.strategy.currentData())
-        device = self.settings.get("audio_device")
+        device = self.settings.get(Setting.AUDIO_DEVICE)
         if isinstance(device, str) and device and backend is not None:
             b.submit(backend.set_output_device, device)
         b.request_state()
@@ -182,14 +183,14 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(setattr, self.dj, "volume", int(volume))  # the DJ saves it
         else:
-            self.settings.set("volume", int(volume))
+            self.settings.set(Setting.VOLUME, int(volume))
 
     def set_strategy(self, key: str) -> None:
         """match / lift / calm (remembered between runs)."""
         if self.dj is not None:
             self.command(setattr, self.dj, "strategy", key)
         else:
-            self.settings.set("strategy", key)
+            self.settings.set(Setting.STRATEGY, key)
 
     def list_output_devices(self) -> None:
         """Ask the backend for its sound devices; :attr:`output_devices_listed` answers."""
@@ -206,7 +207,7 @@ class PlayerControl(QObject):
 
     def set_output_device(self, device_id: str | None) -> None:
         """Send the music to ``device_id`` (``None``: the system default); remembered."""
-        self.settings.set("audio_device", device_id or None)
+        self.settings.set(Setting.AUDIO_DEVICE, device_id or None)
         backend = getattr(self.dj, "backend", None)
         if backend is not None:
             self.command(backend.set_output_device, device_id or None)
@@ -305,6 +306,10 @@ class PlayerControl(QObject):
             self.window.set_queue_note("")
         self.position = state.position
         self.state_rendered.emit(state)
+        if self._empty_mood_note is not None and self._empty_mood_note not in state.notes:
+            # The plan it was about is gone (another mood was pinned or seen): so is the banner.
+            self._empty_mood_note = None
+            self.window.banners.dismiss("library-mood")
 
     def _show_entry(self, entry: Any) -> None:
         self._shown_entry_id = entry.id
@@ -336,6 +341,7 @@ class PlayerControl(QObject):
         """The DJ's notes. A mood with no tracks at all is worth a banner that says what to do;
         softer notes ("nothing very close, using the nearest") go next to the queue instead."""
         if note.kind == EMPTY_MOOD:
+            self._empty_mood_note = note
             self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", "warning")
             dismiss_later(self.window, "library-mood", 15000)
         else:

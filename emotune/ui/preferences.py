@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from emotune.settings import Setting
 from emotune.ui.widgets.player_panel import STRATEGIES
 
 HOLD_RANGE = (0.5, 30.0)  # seconds: faster is jumpy, slower hardly follows at all
@@ -58,8 +59,8 @@ class PreferencesDialog(QDialog):
         cameras: list[tuple[int, str]],
         parent: QWidget | None = None,
     ) -> None:
-        """``values`` holds the current settings (music_hold_s, strategy, camera_index,
-        start_camera_off, library_folders, audio_device)."""
+        """``values`` holds the current settings, checked by the schema (music_hold_s, strategy,
+        camera_index, start_camera_off, library_folders, audio_device)."""
         super().__init__(parent)
         self.setWindowTitle("EmoTune Preferences")
         self.setMinimumWidth(520)
@@ -69,7 +70,7 @@ class PreferencesDialog(QDialog):
         self.hold.setSingleStep(0.5)
         self.hold.setDecimals(1)
         self.hold.setSuffix(" s")
-        self.hold.setValue(float(values.get("music_hold_s", 4.0)))
+        self.hold.setValue(float(values["music_hold_s"]))
         self.hold.setToolTip("How long a new mood must hold before the music follows it")
         self.hold.valueChanged.connect(self.music_hold_changed)
 
@@ -77,7 +78,7 @@ class PreferencesDialog(QDialog):
         for key, label, tip in STRATEGIES:
             self.strategy.addItem(label, key)
             self.strategy.setItemData(self.strategy.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self._select(self.strategy, values.get("strategy", "match"))
+        self._select(self.strategy, values["strategy"])
         self.strategy.currentIndexChanged.connect(
             lambda i: self.strategy_changed.emit(self.strategy.itemData(i))
         )
@@ -85,19 +86,19 @@ class PreferencesDialog(QDialog):
         self.camera = QComboBox(self)
         for index, label in cameras:
             self.camera.addItem(label, index)
-        self._select(self.camera, int(values.get("camera_index", 0) or 0))
+        self._select(self.camera, int(values["camera_index"]))
         self.camera.currentIndexChanged.connect(
             lambda i: self.camera_changed.emit(int(self.camera.itemData(i)))
         )
         self.camera_off = QCheckBox("Start with the camera off", self)
-        self.camera_off.setChecked(bool(values.get("start_camera_off", False)))
+        self.camera_off.setChecked(bool(values["start_camera_off"]))
         self.camera_off.setToolTip(
             "Nothing is captured until you switch it on (Camera ▸ Camera on)"
         )
         self.camera_off.toggled.connect(self.start_camera_off_changed)
 
         self.folders = QListWidget(self)
-        self.folders.addItems([str(f) for f in values.get("library_folders", []) or []])
+        self.folders.addItems([str(f) for f in values["library_folders"]])
         self.folders.setMinimumHeight(80)
         self.folders.setAccessibleName("Library folders")
         add = QPushButton("Add…", self)
@@ -118,7 +119,7 @@ class PreferencesDialog(QDialog):
 
         self.audio = QComboBox(self)
         self.audio.addItem("System default", None)
-        self._saved_device = values.get("audio_device")
+        self._saved_device = values["audio_device"]
         self.audio.currentIndexChanged.connect(
             lambda i: self.audio_device_changed.emit(self.audio.itemData(i))
         )
@@ -221,7 +222,7 @@ class PreferencesControl(QObject):
         dialog.strategy_changed.connect(self.set_strategy)
         dialog.camera_changed.connect(self.set_camera)
         dialog.start_camera_off_changed.connect(
-            lambda off: self.settings.set("start_camera_off", bool(off))
+            lambda off: self.settings.set(Setting.START_CAMERA_OFF, bool(off))
         )
         dialog.folders_changed.connect(self.set_folders)
         dialog.rescan_requested.connect(self.controller.library.rescan)
@@ -237,7 +238,7 @@ class PreferencesControl(QObject):
 
     def set_music_hold(self, seconds: float) -> None:
         """How fast the music follows the face."""
-        self.settings.set("music_hold_s", float(seconds))
+        self.settings.set(Setting.MUSIC_HOLD_S, float(seconds))
         self.music_hold_changed.emit(float(seconds))
 
     def set_strategy(self, key: str) -> None:
@@ -247,7 +248,7 @@ class PreferencesControl(QObject):
 
     def set_camera(self, index: int) -> None:
         """Use camera ``index`` from now on; switch to it now if the camera is on."""
-        self.settings.set("camera_index", int(index))
+        self.settings.set(Setting.CAMERA_INDEX, int(index))
         if self.controller.capturing:
             self.controller.open_source(str(index))
         else:
@@ -255,6 +256,6 @@ class PreferencesControl(QObject):
 
     def set_folders(self, folders: list[str]) -> None:
         """New music folders: remember them and rescan."""
-        self.settings.set("library_folders", list(folders))
+        self.settings.set(Setting.LIBRARY_FOLDERS, list(folders))
         self.controller.library.folders = None  # the scan's defaults now read the settings
         self.controller.library.rescan()

@@ -16,10 +16,17 @@ import cv2
 import numpy as np
 
 from emotune.vision.detector import DetectorConfig
+from emotune.vision.native_stderr import native_stderr_without
 from emotune.vision.pipeline import Classifier, FramePipeline
 from emotune.vision.preprocess import FACE_SIZE
 from emotune.vision.sources import MemorySource
 from emotune.vision.synthetic import blank_frame, jittered_frames
+
+TENSORFLOW_NOISE = (
+    "WARNING: All log messages before absl::InitializeLog() is called",
+    "I0000 00:00:",  # absl INFO lines before its initialisation; W/E lines are kept
+)
+"""Start-up lines TensorFlow writes to stderr whatever TF_CPP_MIN_LOG_LEVEL says."""
 
 
 def pin_to_one_core(core: int | None = None) -> dict[str, Any]:
@@ -195,9 +202,12 @@ def time_naive_reference(frames: Sequence[np.ndarray], keras_path: Path | None, 
     if keras_path is not None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         try:
-            import keras  # the reference only; the app itself never imports Keras/TensorFlow
+            # TensorFlow's start-up INFO lines (oneDNN, no CUDA) are written by absl before it
+            # reads TF_CPP_MIN_LOG_LEVEL, so that variable alone does not keep them off stderr.
+            with native_stderr_without(TENSORFLOW_NOISE):
+                import keras  # the reference only; the app itself never imports Keras/TensorFlow
 
-            model = keras.models.load_model(keras_path, compile=False)
+                model = keras.models.load_model(keras_path, compile=False)
 
             def predict(batch: np.ndarray) -> Any:
                 return model.predict(batch, verbose=0)

@@ -40,6 +40,14 @@ METADATA_SUFFIX = ".json"
 """The sidecar sits next to the model with the same stem: emotion.tflite -> emotion.json."""
 
 
+def empty_model_message(model_path: Path) -> str:
+    """The error for a 0-byte model file (LiteRT would only say "model_content must be specified")."""
+    return (
+        f"emotion model {model_path} is empty (0 bytes); re-export it with 'emotune train "
+        "--export-from RUN_DIR/best.keras' or restore models/ from the repository"
+    )
+
+
 class ModelLoadError(RuntimeError):
     """The emotion model (or its metadata sidecar) is missing, unreadable or not what we expect."""
 
@@ -182,6 +190,8 @@ class EmotionClassifier:
             content = model_path.read_bytes()
         except OSError as error:
             raise ModelLoadError(f"cannot read emotion model {model_path}: {error}") from error
+        if not content:
+            raise ModelLoadError(empty_model_message(model_path))
 
         def factory() -> Any:
             with native_stderr_without(LITERT_NOISE):

@@ -13,6 +13,7 @@ Frames are kept in memory only; nothing in this module writes to disk.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -410,16 +411,72 @@ class VideoFileSource(FrameSource):
             self._capture = None
 
 
+class ImageError(ValueError):
+    """An image file cannot be decoded; ``str(exc)`` is a short reason for the user."""
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _max_image_pixels() -> int:
+    # OpenCV's own limit (imgcodecs' validateInputImageSize), which OPENCV_IO_MAX_IMAGE_PIXELS raises.
+    try:
+        return int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", 1 << 30))
+    except ValueError:
+        return 1 << 30
+
+
+def _png_size(data: np.ndarray) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk, read without decoding; None if not a PNG."""
+    head = data[:24].tobytes()
+    if len(head) < 24 or not head.startswith(_PNG_SIGNATURE) or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _too_large(width: int, height: int) -> ImageError:
+    limit = _max_image_pixels()
+    return ImageError(
+        f"image too large ({width}x{height} pixels; the limit is {limit:,} pixels): "
+        "scale it down first"
+    )
+
+
+def decode_image(path: str | Path) -> np.ndarray:
+    """Decode an image file to BGR (non-ASCII paths work too); raises :class:`ImageError`.
+
+    Images over OpenCV's pixel limit are refused from the PNG header before any decoding, and
+    OpenCV's raw assertion (``cv2.error``) for other formats becomes a one-line reason.
+    """
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise ImageError(f"cannot read the file: {(exc.strerror or str(exc)).lower()}") from None
+    if data.size == 0:
+        raise ImageError("empty file")
+    size = _png_size(data)
+    if size is not None and size[0] * size[1] > _max_image_pixels():
+        raise _too_large(*size)
+    try:
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error as exc:
+        if "validateInputImageSize" in str(exc):
+            raise ImageError(
+                f"image too large (over OpenCV's limit of {_max_image_pixels():,} pixels): "
+                "scale it down first"
+            ) from None
+        raise ImageError("OpenCV cannot decode this image") from None
+    if image is None or not image.size:
+        raise ImageError("not an image format OpenCV can decode")
+    return image
+
+
 def read_image(path: str | Path) -> np.ndarray | None:
     """Decode an image file to BGR, or ``None`` if unreadable (works with non-ASCII paths too)."""
     try:
-        data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
+        return decode_image(path)
+    except ImageError:
         return None
-    if data.size == 0:
-        return None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    return image if image is not None and image.size else None
 
 
 class ImageSource(FrameSource):
@@ -442,9 +499,10 @@ class ImageSource(FrameSource):
     def _open(self) -> None:
         if not self.path.is_file():
             raise SourceError(f"image file not found: {self.path}")
-        self._image = read_image(self.path)
-        if self._image is None:
-            raise SourceError(f"cannot decode image {self.path}")
+        try:
+            self._image = decode_image(self.path)
+        except ImageError as exc:
+            raise SourceError(f"cannot use image {self.path}: {exc}") from None
 
     def _read(self) -> Frame | None:
         if self._image is None or (self._index > 0 and not self.repeat):
@@ -462,7 +520,8 @@ class ImageSource(FrameSource):
 class FolderSource(FrameSource):
     """Every readable image in a folder, in name order, one frame each (``fps`` sets timestamps).
 
-    Unreadable files are skipped with a log message rather than ending the stream.
+    Unreadable files are skipped with a log message (and listed in :attr:`skipped`) rather than
+    ending the stream.
     """
 
     def __init__(self, path: str | Path, *, fps: float = 1.0, realtime: bool = False) -> None:
@@ -473,6 +532,8 @@ class FolderSource(FrameSource):
         self.fps = fps
         self.realtime = realtime
         self.files: list[Path] = []
+        self.skipped: list[tuple[Path, str]] = []
+        """(file, reason) for every image that could not be decoded."""
         self._position = 0
 
     def _open(self) -> None:
@@ -487,9 +548,11 @@ class FolderSource(FrameSource):
         while self._position < len(self.files):
             path = self.files[self._position]
             self._position += 1
-            image = read_image(path)
-            if image is None:
-                log.warning("skipping unreadable image %s", path)
+            try:
+                image = decode_image(path)
+            except ImageError as exc:
+                self.skipped.append((path, str(exc)))
+                log.warning("skipping %s: %s", path, exc)
                 continue
             index = self._next_index()
             if self.realtime and index > 0:

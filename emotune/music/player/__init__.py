@@ -26,6 +26,7 @@ __all__ = [
     "VLCBackend",
     "create_backend",
     "vlc_available",
+    "vlc_problem",
 ]
 
 
@@ -34,6 +35,13 @@ def vlc_available() -> bool:
     from emotune.music.player.vlc_backend import vlc_available as _available
 
     return _available()
+
+
+def vlc_problem() -> str | None:
+    """Why VLC cannot play (one line naming the cause and the fix), ``None`` when it can."""
+    from emotune.music.player.vlc_backend import vlc_problem as _problem
+
+    return _problem()
 
 
 def create_backend(kind: str = "auto", **options: Any) -> PlayerBackend:

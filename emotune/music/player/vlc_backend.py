@@ -28,8 +28,9 @@ early; we lower ``--file-caching`` for it and interpolate the position between u
 
 from __future__ import annotations
 
-import functools
+import ctypes
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -58,18 +59,84 @@ _instances: dict[tuple[str, ...], Any] = {}
 _instances_lock = threading.Lock()
 
 
+class LibVLCUnavailable(RuntimeError):
+    """python-vlc or libVLC cannot be loaded; ``str(exc)`` is a one-line reason with the fix.
+
+    ``misconfigured`` is True when a ``PYTHON_VLC_*`` variable is the cause (so VLC itself may
+    well be installed and reinstalling it would not help).
+    """
+
+    def __init__(self, message: str, *, misconfigured: bool = False) -> None:
+        super().__init__(message)
+        self.misconfigured = misconfigured
+
+
+def _env_problem() -> str | None:
+    """Which PYTHON_VLC_* variable python-vlc rejected, as a one-line message with the fix."""
+    lib = os.environ.get("PYTHON_VLC_LIB_PATH")
+    if lib is not None:
+        try:
+            ctypes.CDLL(lib)
+        except OSError as exc:
+            return (
+                f"PYTHON_VLC_LIB_PATH={lib} cannot be loaded ({exc}); "
+                "unset PYTHON_VLC_LIB_PATH or point it at libvlc.so"
+            )
+    plugins = os.environ.get("PYTHON_VLC_MODULE_PATH")
+    if plugins and not os.path.isdir(plugins):
+        return (
+            f"PYTHON_VLC_MODULE_PATH={plugins} is not a folder; unset PYTHON_VLC_MODULE_PATH "
+            "or point it at VLC's plugins folder"
+        )
+    return None
+
+
+def load_vlc() -> Any:
+    """The ``vlc`` module (python-vlc with libVLC loaded): the one place EmoTune imports it.
+
+    python-vlc calls ``sys.exit(1)`` at import when ``PYTHON_VLC_LIB_PATH`` or
+    ``PYTHON_VLC_MODULE_PATH`` is wrong; that and every other load failure (no python-vlc, no
+    libVLC, a broken library) become :class:`LibVLCUnavailable` with the real cause. Before
+    libVLC starts, library caches are redirected into EmoTune's cache folder (libVLC saves
+    the cover art of what it plays under ``$XDG_CACHE_HOME/vlc``).
+    """
+    from emotune.paths import contain_library_caches
+
+    contain_library_caches()
+    # python-vlc logs its own, vaguer line before sys.exit; the exception below says more.
+    vlc_log = logging.getLogger("vlc")
+    quiet, propagate = logging.NullHandler(), vlc_log.propagate
+    vlc_log.addHandler(quiet)
+    vlc_log.propagate = False
+    try:
+        import vlc
+    except SystemExit:
+        problem = _env_problem()
+        raise LibVLCUnavailable(
+            problem or "python-vlc gave up loading libVLC (check the PYTHON_VLC_* variables)",
+            misconfigured=True,
+        ) from None
+    except (ImportError, OSError, NotImplementedError, AttributeError, NameError) as exc:
+        # NotImplementedError/NameError: python-vlc found no libVLC; OSError: it would not load.
+        reason = str(exc) or type(exc).__name__
+        raise LibVLCUnavailable(
+            f"libVLC is not available ({reason}); install VLC (e.g. sudo apt install vlc)"
+        ) from None
+    finally:
+        vlc_log.removeHandler(quiet)
+        vlc_log.propagate = propagate
+    return vlc
+
+
 def shared_instance(args: tuple[str, ...]) -> Any:
     """The process-wide ``vlc.Instance`` for ``args``, created on first use.
 
-    Raises ``RuntimeError`` if python-vlc or libvlc is unavailable.
+    Raises ``RuntimeError`` (:class:`LibVLCUnavailable` when the library will not load).
     """
     with _instances_lock:
         instance = _instances.get(args)
         if instance is None:
-            try:
-                import vlc
-            except Exception as exc:  # noqa: BLE001 - OSError/ImportError/NameError seen in the wild
-                raise RuntimeError(f"python-vlc/libvlc not available: {exc}") from exc
+            vlc = load_vlc()
             instance = vlc.Instance(*args)
             if instance is None:  # python-vlc returns None when libvlc cannot start
                 raise RuntimeError(f"libvlc failed to start with {' '.join(args)}")
@@ -77,14 +144,18 @@ def shared_instance(args: tuple[str, ...]) -> Any:
         return instance
 
 
-@functools.lru_cache(maxsize=1)
-def vlc_available() -> bool:
-    """True when python-vlc imports and libvlc starts (with the dummy output, so no sound)."""
+def vlc_problem() -> str | None:
+    """Why VLC cannot play (a one-line message with the fix), or ``None`` when it can."""
     try:
         shared_instance(BASE_ARGS + DUMMY_ARGS)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
+    except Exception as exc:  # noqa: BLE001 - any failure means no VLC; the message says why
+        return str(exc) or type(exc).__name__
+    return None
+
+
+def vlc_available() -> bool:
+    """True when python-vlc imports and libvlc starts (with the dummy output, so no sound)."""
+    return vlc_problem() is None
 
 
 class VLCBackend(PlayerBackend):
@@ -99,9 +170,7 @@ class VLCBackend(PlayerBackend):
         extra_args: tuple[str, ...] = (),
         position_interval: float = 0.25,
     ) -> None:
-        import vlc
-
-        self._vlc = vlc
+        vlc = self._vlc = load_vlc()
         args = BASE_ARGS + (DUMMY_ARGS if dummy_audio else ()) + tuple(extra_args)
         self.instance = shared_instance(args)
         super().__init__(
