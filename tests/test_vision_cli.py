@@ -70,6 +70,23 @@ def test_detect_video_every_nth_frame_with_mood_timeline(fake_model, short_video
     assert "Mood timeline" in out and "Mood switches" in out
 
 
+def test_detect_csv_round_trips_the_json_timeline(fake_model, short_video, tmp_path, capsys):
+    from emotune.timeline_csv import read_timeline_csv
+
+    target = tmp_path / "out" / "timeline.csv"
+    assert main(["detect", str(short_video), "--json", "--csv", str(target)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    rows = read_timeline_csv(target)
+    assert len(rows) == len(report["frames"]) == 30
+    for row, frame in zip(rows, report["frames"], strict=True):
+        assert row.timestamp == pytest.approx(frame["t"], abs=1e-3)
+        assert (row.mood.key if row.mood else None) == frame["mood"]
+        assert (row.music_mood.key if row.music_mood else None) == frame["music_mood"]
+        assert row.state.value == frame["state"]
+        assert len(row.probabilities) == 7 and sum(row.probabilities) == pytest.approx(1.0)
+    assert rows[-1].mood is not None and rows[-1].mood.key == "happy"
+
+
 def test_detect_missing_path_and_missing_camera_fail_clearly(fake_model, tmp_path, capsys):
     assert main(["detect", str(tmp_path / "nothing.mp4")]) == 1
     assert "no such" in capsys.readouterr().err

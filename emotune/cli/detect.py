@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from emotune.cli._common import fail, hold_seconds, positive_int
@@ -35,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default=None,
         metavar="S",
         help="seconds the shown mood must hold before the music follows it (default 4)",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        metavar="FILE",
+        help="also write the mood timeline, one row per analysed frame: time, shown mood, music "
+        "mood, state and the seven mood beliefs (the same columns as File ▸ Export in the window)",
     )
     # The old name, from before the music had its own speed; kept so scripts keep working.
     parser.add_argument("--dwell", dest="music_hold", type=hold_seconds, help=argparse.SUPPRESS)
@@ -65,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error))
 
     frames: list[dict[str, Any]] = []
+    snapshots: list[Any] = []  # for --csv
     read = 0
     try:
         while source.status in (SourceStatus.OPEN, SourceStatus.LOST):
@@ -77,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
                 continue
             read += 1
             frames.append(_frame_record(result))
+            if result.mood is not None:
+                snapshots.append(result.mood)
             if not args.json and not isinstance(source, ImageSource):
                 _print_frame_row(frames[-1], header=len(frames) == 1)
             if args.max_frames is not None and len(frames) >= args.max_frames:
@@ -87,6 +98,13 @@ def run(args: argparse.Namespace) -> int:
         source.close()
 
     report = _report(args.path, source, frames, pipeline)
+    if args.csv is not None:
+        from emotune.timeline_csv import write_timeline_csv
+
+        try:
+            write_timeline_csv(snapshots, args.csv)
+        except OSError as error:
+            return fail(f"cannot write {args.csv}: {error.strerror or error}")
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
