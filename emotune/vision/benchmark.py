@@ -95,9 +95,7 @@ def time_pipeline(
     ``no_face_total_cpu_ms`` time ``no_face_frames`` frames of the empty room, where the search
     runs on every frame.
     """
-    from emotune.vision.detector import FaceDetector
-
-    pipeline = FramePipeline(classifier, FaceDetector(detector_config))
+    pipeline = _pipeline(classifier, detector_config)
     first_ms = None
     for frame in frames[:warmup]:
         pipeline.process(frame)
@@ -131,6 +129,13 @@ def time_pipeline(
     }
 
 
+def _pipeline(classifier: Classifier, detector_config: DetectorConfig | None) -> FramePipeline:
+    """The window's pipeline (the one vision driver) around an already loaded classifier."""
+    from emotune.vision.driver import VisionOptions, build_pipeline
+
+    return build_pipeline(VisionOptions(use_calibration=False, detector=detector_config), classifier=classifier)
+
+
 def _time_no_face(
     classifier: Classifier,
     frames: Sequence[np.ndarray],
@@ -139,13 +144,11 @@ def _time_no_face(
 ) -> dict[str, Any]:
     """Per-frame total latency on ``count`` frames of the empty room, the size of ``frames``
     (the first one, which searches everything at once, not counted)."""
-    from emotune.vision.detector import FaceDetector
-
     if count < 1 or not frames:
         return {}
     height, width = frames[0].shape[:2]
     empty = blank_frame(width, height)
-    pipeline = FramePipeline(classifier, FaceDetector(detector_config))
+    pipeline = _pipeline(classifier, detector_config)
     pipeline.process(empty)
     total, cpu = [], []
     for _ in range(count):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from emotune.mood import MoodConfig, MoodTracker
 
 if TYPE_CHECKING:  # the pipeline pulls in OpenCV: the window imports this module before it may
+    from emotune.vision.detector import DetectorConfig
     from emotune.vision.pipeline import Classifier, FramePipeline, PrimaryPolicy
 
 
@@ -32,6 +33,8 @@ class VisionOptions:
     """Mood filter settings."""
     num_threads: int | None = None
     """Inference threads (default: the classifier's own choice)."""
+    detector: DetectorConfig | None = None
+    """Face detector settings (default: :class:`~emotune.vision.detector.DetectorConfig`)."""
 
 
 def build_pipeline(options: VisionOptions | None = None, classifier: Classifier | None = None) -> FramePipeline:
@@ -41,6 +44,7 @@ def build_pipeline(options: VisionOptions | None = None, classifier: Classifier 
     of ``options`` is loaded, raising :class:`~emotune.vision.classifier.ModelLoadError` with a
     user-facing message when it cannot be.
     """
+    from emotune.vision.detector import FaceDetector
     from emotune.vision.pipeline import FramePipeline
 
     options = options or VisionOptions()
@@ -53,6 +57,7 @@ def build_pipeline(options: VisionOptions | None = None, classifier: Classifier 
     calibration = _stored_calibration(classifier) if options.use_calibration else None
     return FramePipeline(
         classifier,
+        FaceDetector(options.detector),
         tracker=tracker,
         primary=options.primary,
         logit_bias=None if calibration is None else calibration.logit_bias,
