@@ -11,7 +11,7 @@ import pytest
 
 from emotune.emotions import CLASS_NAMES, Emotion
 from emotune.paths import DEFAULT_MODEL
-from emotune.vision.classifier import EmotionClassifier, preprocess
+from emotune.vision.classifier import EmotionClassifier, preprocess, softmax
 
 pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="no shipped models/emotion.tflite")
 
@@ -41,7 +41,29 @@ def test_shipped_metadata_and_size():
     meta = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
     assert meta["class_names"] == list(CLASS_NAMES)
     assert meta["temperature"] > 0
-    assert DEFAULT_MODEL.stat().st_size <= 5 * 1024 * 1024
+    files = [DEFAULT_MODEL.parent / m["file"] for m in meta.get("members", [])] or [DEFAULT_MODEL]
+    assert sum(f.stat().st_size for f in files) <= 20 * 1024 * 1024  # issue 19's size bar
+
+
+def test_shipped_prior_is_a_distribution(classifier):
+    prior = classifier.class_prior
+    assert prior.shape == (7,) and np.all(prior > 0)
+    np.testing.assert_allclose(prior.sum(), 1.0, atol=1e-4)
+
+
+def test_shipped_ensemble_is_its_members_mean_then_temperature_and_bias(classifier):
+    """Whatever the shipped sidecar lists: mean member probability over the views, / T, + bias."""
+    members = classifier.member_classifiers()
+    faces = np.random.default_rng(2).integers(0, 256, size=(3, 48, 48)).astype(np.uint8)
+    views = [faces, np.ascontiguousarray(faces[:, :, ::-1])] if classifier.metadata.mirror else [faces]
+    weights = [s.weight for s in classifier.metadata.members] or [1.0]
+    mean = sum(w * np.mean([m.predict(v) for v in views], axis=0) for w, m in zip(weights, members, strict=True))
+    mean = mean / sum(weights)
+    if len(members) == 1 and len(views) == 1:
+        expected = mean  # a single network: its own calibrated output
+    else:
+        expected = softmax(np.log(mean) / classifier.temperature + classifier.class_bias)
+    np.testing.assert_allclose(classifier.predict(faces), expected, atol=1e-5)
 
 
 def test_shipped_probabilities_sum_to_one(classifier):

@@ -86,6 +86,18 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     export.add_argument("--max-accuracy-drop", type=float, default=0.005, help="allowed tuning-accuracy loss for auto (default 0.005)")
     export.add_argument("--run-dir", default=None, help="run folder with tune_index.npy (default: the checkpoint's folder)")
     export.add_argument("--with-val", action="store_true", help="also evaluate on val for the model card (final export only)")
+    ensemble = parser.add_argument_group("ensemble export (instead of training)")
+    ensemble.add_argument(
+        "--export-ensemble",
+        nargs="+",
+        metavar="MEMBER",
+        help="ship these networks as one ensemble: .tflite files already in --models-dir are used as they "
+        "are, .keras checkpoints are exported there first (dynamic-range quantized); then the ensemble's "
+        "temperature, class-prior bias and output prior are fitted on the tuning split",
+    )
+    ensemble.add_argument("--weights", type=float, nargs="+", default=None, help="one weight per member (default equal)")
+    ensemble.add_argument("--combine", choices=("probabilities", "logits"), default="probabilities", help="average the members' probabilities (default) or logits")
+    ensemble.add_argument("--no-mirror", action="store_true", help="do not average each face with its mirror image")
     return parser
 
 
@@ -97,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"data file {args.data} not found")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
+        if args.export_ensemble:
+            return _export_ensemble(args)
         if args.export_from:
             return _export(args)
         return _train(args)
@@ -170,5 +184,26 @@ def _export(args: argparse.Namespace) -> int:
     print(
         f"exported {metrics['model']['quantization']} model, T={metrics['model']['temperature']:.3f}: "
         f"tune accuracy {tune['accuracy']:.4f} (FER2013), {tune.get('accuracy_ferplus', float('nan')):.4f} (FER+)"
+    )
+    return 0
+
+
+def _export_ensemble(args: argparse.Namespace) -> int:
+    from emotune.paths import MODELS_DIR
+    from emotune.training.ensemble import build_ensemble
+
+    for member in args.export_ensemble:
+        if not os.path.isfile(member):
+            return fail(f"ensemble member {member} not found")
+    if args.weights is not None and len(args.weights) != len(args.export_ensemble):
+        return fail(f"{len(args.weights)} weights for {len(args.export_ensemble)} members")
+    build_ensemble(
+        args.export_ensemble,
+        args.data,
+        args.models_dir or MODELS_DIR,
+        weights=args.weights,
+        combine=args.combine,
+        mirror=not args.no_mirror,
+        run_dir=args.run_dir or "models/checkpoint",
     )
     return 0
