@@ -134,20 +134,26 @@ def test_combine_logits_averages_calibrated_logits(member_dir, tmp_path):
     faces = _faces(3, seed=5)
     classifier = EmotionClassifier.load(_ensemble(member_dir, tmp_path, combine="logits"))
     logits = [m.logits(faces) for m in classifier.member_classifiers()]
-    np.testing.assert_allclose(classifier.predict(faces), softmax((logits[0] + logits[1]) / 2), atol=1e-5)
+    np.testing.assert_allclose(
+        classifier.predict(faces), softmax((logits[0] + logits[1]) / 2), atol=1e-5
+    )
 
 
 def test_bias_and_prior_load_from_the_sidecar(member_dir, tmp_path):
     prior = [0.1, 0.02, 0.14, 0.26, 0.24, 0.15, 0.09]
     bias = [0.0, 0.4, 0.8, 0.0, 0.0, 0.2, 0.0]
-    classifier = EmotionClassifier.load(_ensemble(member_dir, tmp_path, class_bias=bias, output_prior=prior))
+    classifier = EmotionClassifier.load(
+        _ensemble(member_dir, tmp_path, class_bias=bias, output_prior=prior)
+    )
     np.testing.assert_allclose(classifier.class_prior, prior, rtol=1e-6)
     np.testing.assert_allclose(classifier.class_bias, bias, rtol=1e-6)
 
 
 def test_prior_and_bias_default_to_uniform_and_zero(member_dir):
     classifier = EmotionClassifier.load(member_dir / "emotion_b.tflite")
-    np.testing.assert_allclose(classifier.class_prior, np.full(NUM_CLASSES, 1 / NUM_CLASSES), rtol=1e-6)
+    np.testing.assert_allclose(
+        classifier.class_prior, np.full(NUM_CLASSES, 1 / NUM_CLASSES), rtol=1e-6
+    )
     assert not classifier.class_bias.any()
 
 
@@ -177,7 +183,9 @@ def test_combine_member_logits_one_member_one_view_is_unchanged():
     logits = np.random.default_rng(0).normal(size=(1, 4, NUM_CLASSES)).astype(np.float32)
     np.testing.assert_array_equal(combine_member_logits([logits], [1.0]), logits[0])
     two_views = np.concatenate([logits, logits + 1.0])  # a constant shift: the same softmax
-    np.testing.assert_allclose(softmax(combine_member_logits([two_views], [2.0])), softmax(logits[0]), atol=1e-6)
+    np.testing.assert_allclose(
+        softmax(combine_member_logits([two_views], [2.0])), softmax(logits[0]), atol=1e-6
+    )
 
 
 def test_fixture_members_disagree_enough_to_test_averaging(member_dir):
@@ -187,7 +195,9 @@ def test_fixture_members_disagree_enough_to_test_averaging(member_dir):
 
 
 def test_member_only_loads_the_entry_file_alone(member_dir, tmp_path):
-    path = _ensemble(member_dir, tmp_path, mirror=True, class_bias=[0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0])
+    path = _ensemble(
+        member_dir, tmp_path, mirror=True, class_bias=[0.0, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0]
+    )
     alone = EmotionClassifier.load(path, member_only=True)
     faces = _faces(3, seed=6)
     assert alone.temperature == 0.002 and not alone.metadata.members

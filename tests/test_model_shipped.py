@@ -13,7 +13,9 @@ from emotune.emotions import CLASS_NAMES, Emotion
 from emotune.paths import DEFAULT_MODEL
 from emotune.vision.classifier import EmotionClassifier, preprocess, softmax
 
-pytestmark = pytest.mark.skipif(not DEFAULT_MODEL.is_file(), reason="no shipped models/emotion.tflite")
+pytestmark = pytest.mark.skipif(
+    not DEFAULT_MODEL.is_file(), reason="no shipped models/emotion.tflite"
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,9 @@ def _astronaut_face() -> np.ndarray:
     data = pytest.importorskip("skimage.data")
     rgb = data.astronaut()
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    cascade = cv2.CascadeClassifier(
+        str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+    )
     boxes = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(60, 60))
     assert len(boxes) >= 1, "Haar cascade found no face in the astronaut image"
     x, y, w, h = max(boxes, key=lambda b: b[2] * b[3])
@@ -34,7 +38,9 @@ def _astronaut_face() -> np.ndarray:
 
 def test_smiling_astronaut_is_happy(classifier):
     probabilities = classifier.predict(_astronaut_face())[0]
-    assert Emotion(int(probabilities.argmax())) is Emotion.HAPPY, dict(zip(CLASS_NAMES, probabilities.round(3), strict=True))
+    assert Emotion(int(probabilities.argmax())) is Emotion.HAPPY, dict(
+        zip(CLASS_NAMES, probabilities.round(3), strict=True)
+    )
 
 
 def test_shipped_metadata_and_size():
@@ -55,9 +61,14 @@ def test_shipped_ensemble_is_its_members_mean_then_temperature_and_bias(classifi
     """Whatever the shipped sidecar lists: mean member probability over the views, / T, + bias."""
     members = classifier.member_classifiers()
     faces = np.random.default_rng(2).integers(0, 256, size=(3, 48, 48)).astype(np.uint8)
-    views = [faces, np.ascontiguousarray(faces[:, :, ::-1])] if classifier.metadata.mirror else [faces]
+    views = (
+        [faces, np.ascontiguousarray(faces[:, :, ::-1])] if classifier.metadata.mirror else [faces]
+    )
     weights = [s.weight for s in classifier.metadata.members] or [1.0]
-    mean = sum(w * np.mean([m.predict(v) for v in views], axis=0) for w, m in zip(weights, members, strict=True))
+    mean = sum(
+        w * np.mean([m.predict(v) for v in views], axis=0)
+        for w, m in zip(weights, members, strict=True)
+    )
     mean = mean / sum(weights)
     if len(members) == 1 and len(views) == 1:
         expected = mean  # a single network: its own calibrated output

@@ -32,9 +32,23 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default=os.environ.get(DATA_ENV),
         help=f"npz with x_train/y_train (+ ferplus_votes_train, nf_train); default ${DATA_ENV}",
     )
-    parser.add_argument("--labels", choices=("ferplus", "fer2013", "blend"), default="blend", help="training targets (default blend)")
-    parser.add_argument("--ferplus-weight", type=float, default=0.5, help="FER+ share of the blend targets (default 0.5)")
-    parser.add_argument("--arch", default="compact_vgg", help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, vgg_teacher, small_resnet, mini_xception, mobilenet")
+    parser.add_argument(
+        "--labels",
+        choices=("ferplus", "fer2013", "blend"),
+        default="blend",
+        help="training targets (default blend)",
+    )
+    parser.add_argument(
+        "--ferplus-weight",
+        type=float,
+        default=0.5,
+        help="FER+ share of the blend targets (default 0.5)",
+    )
+    parser.add_argument(
+        "--arch",
+        default="compact_vgg",
+        help="compact_vgg, compact_vgg_fast, compact_vgg_lite, compact_vgg_sep, compact_vgg_wide, vgg_teacher, small_resnet, mini_xception, mobilenet",
+    )
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
@@ -44,12 +58,22 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="plateau",
         help="plateau: halve the rate when the tuning loss stalls; cosine: decay to 1%% over --epochs",
     )
-    parser.add_argument("--patience", type=int, default=12, help="early-stopping patience in epochs")
-    parser.add_argument("--seed", type=int, default=1234, help="seed for weights, shuffling and the tuning split")
-    parser.add_argument("--max-train", type=int, default=None, help="cap training rows (smoke tests)")
+    parser.add_argument(
+        "--patience", type=int, default=12, help="early-stopping patience in epochs"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1234, help="seed for weights, shuffling and the tuning split"
+    )
+    parser.add_argument(
+        "--max-train", type=int, default=None, help="cap training rows (smoke tests)"
+    )
     parser.add_argument("--out", default="runs/latest", help="run folder (default runs/latest)")
-    parser.add_argument("--resume", metavar="PATH", help="run folder or last.keras to continue from")
-    parser.add_argument("--quiet", action="store_true", help="one line per epoch instead of a progress bar")
+    parser.add_argument(
+        "--resume", metavar="PATH", help="run folder or last.keras to continue from"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="one line per epoch instead of a progress bar"
+    )
     parser.add_argument(
         "--teacher",
         action="append",
@@ -57,7 +81,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         metavar="KERAS",
         help="distil from this trained model (repeat for an ensemble); it must not have seen the tuning rows",
     )
-    parser.add_argument("--teacher-weight", type=float, default=0.5, help="teachers' share of the targets (default 0.5)")
+    parser.add_argument(
+        "--teacher-weight",
+        type=float,
+        default=0.5,
+        help="teachers' share of the targets (default 0.5)",
+    )
     parser.add_argument(
         "--teacher-views",
         type=int,
@@ -66,7 +95,11 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="teachers score N fixed augmented views of each face, and training draws one per epoch "
         "(CPU trainer; default 0: teachers score the plain faces)",
     )
-    parser.add_argument("--init-from", metavar="KERAS", help="start from this model's weights (same --arch) instead of random ones")
+    parser.add_argument(
+        "--init-from",
+        metavar="KERAS",
+        help="start from this model's weights (same --arch) instead of random ones",
+    )
     parser.add_argument(
         "--time-budget",
         type=float,
@@ -75,17 +108,38 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "runs on any Keras backend, e.g. KERAS_BACKEND=jax on a GPU machine without TensorFlow)",
     )
     export = parser.add_argument_group("export (instead of training)")
-    export.add_argument("--export-from", metavar="CKPT", help="export this .keras checkpoint (e.g. runs/x/best.keras) instead of training")
-    export.add_argument("--models-dir", default=None, help="where to write emotion.tflite & co. (default: the project's models/)")
+    export.add_argument(
+        "--export-from",
+        metavar="CKPT",
+        help="export this .keras checkpoint (e.g. runs/x/best.keras) instead of training",
+    )
+    export.add_argument(
+        "--models-dir",
+        default=None,
+        help="where to write emotion.tflite & co. (default: the project's models/)",
+    )
     export.add_argument(
         "--quantization",
         choices=("auto", "float32", "dynamic", "int8"),
         default="auto",
         help="auto: fastest variant within --max-accuracy-drop of float on the tuning split",
     )
-    export.add_argument("--max-accuracy-drop", type=float, default=0.005, help="allowed tuning-accuracy loss for auto (default 0.005)")
-    export.add_argument("--run-dir", default=None, help="run folder with tune_index.npy (default: the checkpoint's folder)")
-    export.add_argument("--with-val", action="store_true", help="also evaluate on val for the model card (final export only)")
+    export.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=0.005,
+        help="allowed tuning-accuracy loss for auto (default 0.005)",
+    )
+    export.add_argument(
+        "--run-dir",
+        default=None,
+        help="run folder with tune_index.npy (default: the checkpoint's folder)",
+    )
+    export.add_argument(
+        "--with-val",
+        action="store_true",
+        help="also evaluate on val for the model card (final export only)",
+    )
     ensemble = parser.add_argument_group("ensemble export (instead of training)")
     ensemble.add_argument(
         "--export-ensemble",
@@ -95,9 +149,22 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "are, .keras checkpoints are exported there first (dynamic-range quantized); then the ensemble's "
         "temperature, class-prior bias and output prior are fitted on the tuning split",
     )
-    ensemble.add_argument("--weights", type=float, nargs="+", default=None, help="one weight per member (default equal)")
-    ensemble.add_argument("--combine", choices=("probabilities", "logits"), default="probabilities", help="average the members' probabilities (default) or logits")
-    ensemble.add_argument("--no-mirror", action="store_true", help="do not average each face with its mirror image")
+    ensemble.add_argument(
+        "--weights",
+        type=float,
+        nargs="+",
+        default=None,
+        help="one weight per member (default equal)",
+    )
+    ensemble.add_argument(
+        "--combine",
+        choices=("probabilities", "logits"),
+        default="probabilities",
+        help="average the members' probabilities (default) or logits",
+    )
+    ensemble.add_argument(
+        "--no-mirror", action="store_true", help="do not average each face with its mirror image"
+    )
     return parser
 
 
@@ -152,7 +219,9 @@ def _train(args: argparse.Namespace) -> int:
         if args.teacher_views:
             return fail("--teacher-views works with the CPU trainer only, not with --time-budget")
         if args.resume:
-            return fail("--time-budget starts a run from scratch; it cannot be combined with --resume")
+            return fail(
+                "--time-budget starts a run from scratch; it cannot be combined with --resume"
+            )
         from emotune.training.accelerated import train_time_boxed
 
         out = train_time_boxed(config, args.time_budget, verbose=verbose)
@@ -160,8 +229,10 @@ def _train(args: argparse.Namespace) -> int:
         from emotune.training.train import train
 
         out = train(config, resume=args.resume, verbose=verbose)
-    print(f"done: {out / 'best.keras'} (log {out / 'train.log'}). Export it with:\n"
-          f"  emotune train --data {args.data} --export-from {out / 'best.keras'}")
+    print(
+        f"done: {out / 'best.keras'} (log {out / 'train.log'}). Export it with:\n"
+        f"  emotune train --data {args.data} --export-from {out / 'best.keras'}"
+    )
     return 0
 
 

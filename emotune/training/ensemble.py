@@ -63,7 +63,9 @@ def export_member(
         "float": export.tune_accuracy(raw, tune),
         quantization: export.tune_accuracy(converted, tune),
     }
-    log(f"{checkpoint} -> {out_path} ({len(content) / 1e6:.2f} MB, T={temperature:.3f}): {meta['tune']}")
+    log(
+        f"{checkpoint} -> {out_path} ({len(content) / 1e6:.2f} MB, T={temperature:.3f}): {meta['tune']}"
+    )
     return meta
 
 
@@ -106,7 +108,11 @@ class BiasObjective:
     l1: float = 0.005
 
     def __call__(
-        self, predicted: np.ndarray, labels: np.ndarray, majority: np.ndarray, bias: np.ndarray | None = None
+        self,
+        predicted: np.ndarray,
+        labels: np.ndarray,
+        majority: np.ndarray,
+        bias: np.ndarray | None = None,
     ) -> float:
         """The objective for predicted classes against FER2013 ``labels`` and FER+ ``majority``."""
         has = majority >= 0
@@ -115,7 +121,12 @@ class BiasObjective:
         shortfall = np.nansum(np.maximum(0.0, self.floor - recalls(predicted, labels)))
         share = self.fer2013_share
         cost = 0.0 if bias is None else self.l1 * float(np.abs(bias).sum())
-        return share * accuracy13 + (1 - share) * accuracy_plus - self.penalty * float(shortfall) - cost
+        return (
+            share * accuracy13
+            + (1 - share) * accuracy_plus
+            - self.penalty * float(shortfall)
+            - cost
+        )
 
 
 def fit_class_bias(
@@ -203,7 +214,10 @@ def decision_scores(predicted: np.ndarray, labels: np.ndarray, majority: np.ndar
     """Accuracy, balanced accuracy and per-class recall on both label sets for predicted classes."""
     has = majority >= 0
     result = {}
-    for name, (p, y) in {"fer2013": (predicted, labels), "ferplus": (predicted[has], majority[has])}.items():
+    for name, (p, y) in {
+        "fer2013": (predicted, labels),
+        "ferplus": (predicted[has], majority[has]),
+    }.items():
         per_class = recalls(p, y)
         result[name] = {
             "accuracy": float((p == y).mean()),
@@ -228,7 +242,9 @@ def _member_entry(path: Path, weight: float) -> dict:
     listed = {entry["file"]: entry for entry in meta.get("members", [])}
     meta = listed.get(path.name, meta)
     if "members" in meta:
-        raise ValueError(f"{path.with_suffix('.json')} describes an ensemble that does not list {path.name}")
+        raise ValueError(
+            f"{path.with_suffix('.json')} describes an ensemble that does not list {path.name}"
+        )
     keep = ("arch", "temperature", "quantization", "sha256", "version", "source")
     return {"file": path.name, "weight": float(weight), **{k: meta[k] for k in keep if k in meta}}
 
@@ -290,7 +306,9 @@ def fit_ensemble(
 
     objective = objective or BiasObjective()
     labels = tune.labels.astype(np.int64)
-    majority = fer.ferplus_majority(tune.votes) if tune.votes is not None else np.full(len(labels), -1)
+    majority = (
+        fer.ferplus_majority(tune.votes) if tune.votes is not None else np.full(len(labels), -1)
+    )
     targets = calibration_targets(tune)
     views = [v if mirror else v[:1] for v in member_views]
     combined = combine_member_logits(views, weights, combine)
@@ -319,11 +337,17 @@ def fit_ensemble(
                 for name in cv[0]
             },
         },
-        "objective": {"floor": objective.floor, "penalty": objective.penalty,
-                      "fer2013_share": objective.fer2013_share, "l1": objective.l1},
+        "objective": {
+            "floor": objective.floor,
+            "penalty": objective.penalty,
+            "fer2013_share": objective.fer2013_share,
+            "l1": objective.l1,
+        },
         "temperature_before_bias": t0,
     }
-    log(f"T before bias {t0:.3f}, final T {temperature:.3f}, class bias {np.round(class_bias, 3).tolist()}")
+    log(
+        f"T before bias {t0:.3f}, final T {temperature:.3f}, class bias {np.round(class_bias, 3).tolist()}"
+    )
     return {
         "temperature": float(temperature),
         "class_bias": [float(b) for b in class_bias],
@@ -332,11 +356,15 @@ def fit_ensemble(
     }
 
 
-def ensemble_metadata(members: Sequence[Member], fitted: dict, combine: str, mirror: bool, tune_rows: int) -> dict:
+def ensemble_metadata(
+    members: Sequence[Member], fitted: dict, combine: str, mirror: bool, tune_rows: int
+) -> dict:
     """The ensemble's ``emotion.json``: the members, how they combine, T, bias and prior."""
     from emotune.training import export
 
-    digest = hashlib.sha256("".join(m.entry.get("sha256", "") for m in members).encode()).hexdigest()
+    digest = hashlib.sha256(
+        "".join(m.entry.get("sha256", "") for m in members).encode()
+    ).hexdigest()
     today = _dt.date.today().strftime("%Y%m%d")
     archs = " + ".join(m.entry.get("arch", "?") for m in members)
     base = export.metadata(
@@ -387,7 +415,9 @@ def build_ensemble(
     tune = splits.load_named_split(data, "tune", run_dir=run_dir)
     members = prepare_members(sources, tune, out_dir, weights, log=log)
     views = [member_view_logits(m.path, tune.faces) for m in members]
-    fitted = fit_ensemble(views, [m.entry["weight"] for m in members], tune, combine, mirror, log=log)
+    fitted = fit_ensemble(
+        views, [m.entry["weight"] for m in members], tune, combine, mirror, log=log
+    )
     meta = ensemble_metadata(members, fitted, combine, mirror, len(tune))
     sidecar = out_dir / "emotion.json"
     partial = sidecar.with_suffix(".json.partial")
@@ -395,7 +425,9 @@ def build_ensemble(
     partial.replace(sidecar)
     first = out_dir / meta["members"][0]["file"]
     classifier = EmotionClassifier.load(first)
-    check = np.concatenate([classifier.predict(tune.faces[i : i + 256]) for i in range(0, len(tune), 256)])
+    check = np.concatenate(
+        [classifier.predict(tune.faces[i : i + 256]) for i in range(0, len(tune), 256)]
+    )
     metrics = {
         "model": meta,
         "size_bytes": sum((out_dir / m["file"]).stat().st_size for m in meta["members"]),
@@ -405,6 +437,8 @@ def build_ensemble(
     }
     metrics = report.carry_lineage(metrics, out_dir / "metrics.json")
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    log(f"wrote {sidecar} and {out_dir / 'metrics.json'}: tune {metrics['tune']['accuracy']:.4f} / "
-        f"{metrics['tune'].get('accuracy_ferplus', float('nan')):.4f}")
+    log(
+        f"wrote {sidecar} and {out_dir / 'metrics.json'}: tune {metrics['tune']['accuracy']:.4f} / "
+        f"{metrics['tune'].get('accuracy_ferplus', float('nan')):.4f}"
+    )
     return metrics

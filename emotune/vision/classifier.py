@@ -77,7 +77,9 @@ class MemberSpec:
         weight = float(data.get("weight", 1.0))
         if not (np.isfinite(weight) and weight > 0):
             raise ValueError(f"member {file} weight must be positive, got {weight}")
-        return cls(file, weight, str(data.get("arch", "unknown")), float(data.get("temperature", 1.0)))
+        return cls(
+            file, weight, str(data.get("arch", "unknown")), float(data.get("temperature", 1.0))
+        )
 
 
 def _class_vector(data: dict[str, Any], key: str) -> tuple[float, ...] | None:
@@ -117,7 +119,9 @@ class ModelMetadata:
         names = tuple(data.get("class_names", CLASS_NAMES))
         if names != CLASS_NAMES:
             # A model trained in another class order would silently mislabel every face.
-            raise ValueError(f"class_names {list(names)} differ from the canonical {list(CLASS_NAMES)}")
+            raise ValueError(
+                f"class_names {list(names)} differ from the canonical {list(CLASS_NAMES)}"
+            )
         temperature = float(data.get("temperature", 1.0))
         if not temperature > 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
@@ -163,7 +167,10 @@ def combine_member_logits(
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.sum()
     if combine == "logits":
-        mean = sum(wi * np.asarray(z, np.float64).mean(axis=0) for wi, z in zip(w, member_logits, strict=True))
+        mean = sum(
+            wi * np.asarray(z, np.float64).mean(axis=0)
+            for wi, z in zip(w, member_logits, strict=True)
+        )
         return np.asarray(mean, dtype=np.float32)
     mean = sum(
         wi * np.exp(log_softmax(z).astype(np.float64)).mean(axis=0)
@@ -358,15 +365,22 @@ class EmotionClassifier:
         self._members += [_Member(i, f) for i, f in more_members]
         specs = metadata.members
         if specs and len(specs) != len(self._members):
-            raise ModelLoadError(f"{len(self._members)} interpreters for {len(specs)} listed members")
+            raise ModelLoadError(
+                f"{len(self._members)} interpreters for {len(specs)} listed members"
+            )
         self._weights = tuple(s.weight for s in specs) if specs else (1.0,)
-        self._bias = None if metadata.class_bias is None else np.asarray(metadata.class_bias, np.float32)
+        self._bias = (
+            None if metadata.class_bias is None else np.asarray(metadata.class_bias, np.float32)
+        )
 
     # -- loading -----------------------------------------------------------------------------
 
     @classmethod
     def load(
-        cls, path: str | Path | None = None, num_threads: int | None = None, member_only: bool = False
+        cls,
+        path: str | Path | None = None,
+        num_threads: int | None = None,
+        member_only: bool = False,
     ) -> EmotionClassifier:
         """Load ``path`` (default ``models/emotion.tflite``) and its ``.json`` sidecar.
 
@@ -429,8 +443,13 @@ class EmotionClassifier:
         if spec is None:
             raise ModelLoadError(f"{file} is not a member of the ensemble its sidecar describes")
         return ModelMetadata.from_dict(
-            {"arch": spec.arch, "temperature": spec.temperature, "temperature_baked": True,
-             "version": metadata.version, "quantization": metadata.quantization}
+            {
+                "arch": spec.arch,
+                "temperature": spec.temperature,
+                "temperature_baked": True,
+                "version": metadata.version,
+                "quantization": metadata.quantization,
+            }
         )
 
     def member_classifiers(self) -> list[EmotionClassifier]:
@@ -444,9 +463,19 @@ class EmotionClassifier:
         )
         out = []
         for spec, member in zip(specs, self._members, strict=True):
-            meta = self._member_metadata(self.metadata, spec.file) if self.metadata.members else self.metadata
+            meta = (
+                self._member_metadata(self.metadata, spec.file)
+                if self.metadata.members
+                else self.metadata
+            )
             out.append(
-                EmotionClassifier(member.interpreter, meta, self.path.parent / spec.file, self.backend, member.factory)
+                EmotionClassifier(
+                    member.interpreter,
+                    meta,
+                    self.path.parent / spec.file,
+                    self.backend,
+                    member.factory,
+                )
             )
         return out
 
@@ -504,7 +533,9 @@ class EmotionClassifier:
             raw = raw + self._bias
         return raw.astype(np.float32, copy=False)
 
-    def log_probabilities(self, faces: np.ndarray, logit_bias: np.ndarray | None = None) -> np.ndarray:
+    def log_probabilities(
+        self, faces: np.ndarray, logit_bias: np.ndarray | None = None
+    ) -> np.ndarray:
         """Calibrated log-probabilities (N, 7); ``logit_bias`` (7,) or (N, 7) is added first."""
         return log_softmax(self._biased(self.logits(faces), logit_bias))
 
@@ -517,7 +548,9 @@ class EmotionClassifier:
         """
         return softmax(self._biased(self.logits(faces), logit_bias))
 
-    def predict_one(self, face: np.ndarray, logit_bias: np.ndarray | None = None) -> dict[Emotion, float]:
+    def predict_one(
+        self, face: np.ndarray, logit_bias: np.ndarray | None = None
+    ) -> dict[Emotion, float]:
         """Probabilities for one face as ``{Emotion: p}``."""
         row = self.predict(np.asarray(face)[None] if np.ndim(face) == 2 else face, logit_bias)[0]
         return {emotion: float(p) for emotion, p in zip(Emotion, row, strict=True)}
@@ -544,7 +577,9 @@ class EmotionClassifier:
                 f"({FACE_SIZE}, {FACE_SIZE}), got {batch.shape}; run preprocess() on each crop first"
             )
         if batch.dtype != np.uint8:
-            raise ValueError(f"expected uint8 faces, got {batch.dtype}; run preprocess() on each crop first")
+            raise ValueError(
+                f"expected uint8 faces, got {batch.dtype}; run preprocess() on each crop first"
+            )
         return batch
 
     def __repr__(self) -> str:
