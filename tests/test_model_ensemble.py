@@ -203,3 +203,61 @@ def test_member_only_loads_the_entry_file_alone(member_dir, tmp_path):
     assert alone.temperature == 0.002 and not alone.metadata.members
     expected = EmotionClassifier.load(path).member_classifiers()[0].predict(faces)
     np.testing.assert_allclose(alone.predict(faces), expected, atol=1e-6)
+
+
+def test_files_lists_every_member(member_dir, tmp_path):
+    classifier = EmotionClassifier.load(_ensemble(member_dir, tmp_path))
+    assert [f.name for f in classifier.files] == ["emotion.tflite", "emotion_b.tflite"]
+    assert all(f.is_file() for f in classifier.files)
+
+
+def test_class_bias_lifts_a_class_that_collapses_into_neutral():
+    from emotune.training.ensemble import BiasObjective, decision_scores, fit_class_bias
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, NUM_CLASSES, size=700)
+    logits = rng.normal(scale=0.3, size=(700, NUM_CLASSES))
+    logits[np.arange(700), labels] += 1.0
+    fear = labels == 2
+    logits[fear, 4] += 1.2  # fear faces lean to neutral: without a bias fear is rarely chosen
+    before = decision_scores(logits.argmax(1), labels, labels)["fer2013"]["recall"]["fear"]
+    bias = fit_class_bias(logits, labels, labels, BiasObjective(floor=0.5))
+    after = decision_scores((logits + bias).argmax(1), labels, labels)["fer2013"]["recall"]
+    assert before < 0.3 and after["fear"] >= 0.5
+    assert bias[4] == 0 and bias[2] > 0  # read against neutral, which stays at 0
+    assert min(after.values()) >= 0.5
+
+
+def test_build_ensemble_writes_members_bias_and_the_prior_of_its_own_output(member_dir, tmp_path):
+    from model_support import write_synthetic_npz
+
+    from emotune.training import splits
+    from emotune.training.ensemble import build_ensemble
+
+    data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
+    out = tmp_path / "models"
+    out.mkdir()
+    for suffix in (".tflite", ".json", ".keras"):
+        shutil.copy(member_dir / f"emotion{suffix}", out / f"emotion{suffix}")
+    keras_member = tmp_path / "other.keras"
+    shutil.copy(member_dir / "emotion.keras", keras_member)  # exported as a second member
+    metrics = build_ensemble(
+        [out / "emotion.tflite", keras_member], data, out, run_dir=tmp_path, log=lambda _: None
+    )
+    meta = json.loads((out / "emotion.json").read_text())
+    assert [m["file"] for m in meta["members"]] == ["emotion.tflite", "emotion_other.tflite"]
+    assert meta["members"][0]["temperature"] == 0.002  # the first member's own sidecar's T
+    assert meta["mirror"] is True and meta["temperature"] > 0
+    assert len(meta["class_bias"]) == NUM_CLASSES and meta["class_bias"][4] == 0
+    classifier = EmotionClassifier.load(out / "emotion.tflite")
+    assert len(classifier.member_classifiers()) == 2
+    tune = splits.load_named_split(data, "tune", run_dir=tmp_path)
+    np.testing.assert_allclose(
+        classifier.class_prior, classifier.predict(tune.faces).mean(axis=0), atol=1e-5
+    )
+    assert metrics["tune"]["n"] == len(tune) and "bias_cross_validated" in metrics["tune_stages"]
+    # Re-running reads emotion.tflite's entry from the ensemble sidecar it now sits next to.
+    again = build_ensemble(
+        [out / "emotion.tflite"], data, out, run_dir=tmp_path, log=lambda _: None
+    )
+    assert again["model"]["members"][0]["temperature"] == 0.002

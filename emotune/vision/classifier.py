@@ -492,6 +492,12 @@ class EmotionClassifier:
         return self.metadata.temperature
 
     @property
+    def files(self) -> tuple[Path, ...]:
+        """The model files this classifier runs: every ensemble member, or the one file."""
+        members = self.metadata.members
+        return tuple(self.path.parent / m.file for m in members) if members else (self.path,)
+
+    @property
     def class_prior(self) -> np.ndarray:
         """Mean output probability per class (7,) over the tuning split; uniform when unknown.
 
