@@ -275,6 +275,6 @@ def _export_ensemble(args: argparse.Namespace) -> int:
         weights=args.weights,
         combine=args.combine,
         mirror=not args.no_mirror,
-        run_dir=args.run_dir or "models/checkpoint",
+        run_dir=args.run_dir,
     )
     return 0

@@ -5,8 +5,8 @@ sidecar) averages the calibrated probabilities of several ``.tflite`` networks, 
 each face and its mirror image, then applies one temperature and a per-class logit bias. Every
 number here is fitted on the tuning split (``tune_index.npy``); ``val`` is never read.
 
-    emotune train --data fer2013_trainval.npz --export-ensemble \\
-        models/emotion.tflite models/checkpoint/teachers/gpu_b04.keras models/checkpoint/teachers/gpu_b06.keras
+    emotune train --data fer2013_trainval.npz --export-ensemble models/emotion.tflite \\
+        models/checkpoint/teachers/gpu_b04.keras models/checkpoint/teachers/gpu_b06.keras
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from emotune.emotions import CLASS_NAMES, NUM_CLASSES
+from emotune.paths import MODELS_DIR
 from emotune.training import calibrate
 from emotune.training import data as fer
 from emotune.vision.classifier import EmotionClassifier, combine_member_logits, softmax
@@ -357,7 +358,12 @@ def fit_ensemble(
 
 
 def ensemble_metadata(
-    members: Sequence[Member], fitted: dict, combine: str, mirror: bool, tune_rows: int
+    members: Sequence[Member],
+    fitted: dict,
+    combine: str,
+    mirror: bool,
+    tune_rows: int,
+    run_dir: Path,
 ) -> dict:
     """The ensemble's ``emotion.json``: the members, how they combine, T, bias and prior."""
     from emotune.training import export
@@ -390,8 +396,8 @@ def ensemble_metadata(
             "class_bias": fitted["class_bias"],
             "output_prior": fitted["output_prior"],
             "tune_rows": tune_rows,
-            "run_dir": "models/checkpoint",
-            "run_readme": "models/checkpoint/README.md",
+            "run_dir": export._project_relative(run_dir),
+            "run_readme": export._project_relative(run_dir / "README.md"),
         }
     )
     return base
@@ -404,21 +410,26 @@ def build_ensemble(
     weights: Sequence[float] | None = None,
     combine: str = "probabilities",
     mirror: bool = True,
-    run_dir: str | Path = "models/checkpoint",
+    run_dir: str | Path | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Export the members, fit the ensemble on the tuning split, write ``emotion.json`` and
-    ``metrics.json`` (tuning numbers and latency) into ``out_dir``; returns the metrics."""
+    ``metrics.json`` (tuning numbers and latency) into ``out_dir``; returns the metrics.
+
+    ``run_dir`` holds the ``tune_index.npy`` every member was kept off (default
+    ``models/checkpoint``, the shipped networks' split).
+    """
     from emotune.training import report, splits
 
     out_dir = Path(out_dir)
+    run_dir = Path(run_dir) if run_dir is not None else MODELS_DIR / "checkpoint"
     tune = splits.load_named_split(data, "tune", run_dir=run_dir)
     members = prepare_members(sources, tune, out_dir, weights, log=log)
     views = [member_view_logits(m.path, tune.faces) for m in members]
     fitted = fit_ensemble(
         views, [m.entry["weight"] for m in members], tune, combine, mirror, log=log
     )
-    meta = ensemble_metadata(members, fitted, combine, mirror, len(tune))
+    meta = ensemble_metadata(members, fitted, combine, mirror, len(tune), run_dir)
     sidecar = out_dir / "emotion.json"
     partial = sidecar.with_suffix(".json.partial")
     partial.write_text(json.dumps(meta, indent=2) + "\n")
