@@ -341,6 +341,8 @@ def test_bad_model_file_gives_a_clear_error(tmp_path, content, message):
     model = tmp_path / "emotion.tflite"
     model.write_bytes(content)
     shutil.copyfile(MODELS_DIR / "emotion.json", tmp_path / "emotion.json")
+    for member in MODELS_DIR.glob("emotion_*.tflite"):  # the ensemble's other members are fine
+        shutil.copyfile(member, tmp_path / member.name)
     result = emotune("detect", str(_face_image(tmp_path / "face.png")), "--model", str(model))
     assert result.returncode == 1 and message in result.stderr
     assert "model_content" not in result.stderr

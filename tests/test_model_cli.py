@@ -132,3 +132,21 @@ def test_teacher_views_need_a_teacher_and_the_cpu_trainer(tmp_path, capsys):
     code = main(["train", "--data", str(data), "--teacher", str(teacher), "--teacher-views", "4", "--time-budget", "60"])
     assert code != 0
     assert "CPU trainer only" in capsys.readouterr().err
+
+
+def test_export_ensemble_calls_the_builder_and_checks_members(tmp_path, monkeypatch, capsys):
+    import emotune.training.ensemble as ensemble
+
+    seen = {}
+    monkeypatch.setattr(ensemble, "build_ensemble", lambda sources, data, out, **kw: seen.update(sources=sources, out=out, **kw))
+    data = write_synthetic_npz(tmp_path / "tiny.npz")
+    members = [tmp_path / "a.tflite", tmp_path / "b.keras"]
+    for member in members:
+        member.write_bytes(b"stub")
+    args = ["train", "--data", str(data), "--models-dir", str(tmp_path), "--export-ensemble", *map(str, members)]
+    assert main([*args, "--no-mirror", "--weights", "1", "2"]) == 0
+    assert seen["sources"] == [str(m) for m in members] and seen["mirror"] is False and seen["weights"] == [1, 2]
+    assert main([*args, "--weights", "1"]) != 0
+    assert "1 weights for 2 members" in capsys.readouterr().err
+    assert main(["train", "--data", str(data), "--export-ensemble", str(tmp_path / "nope.tflite")]) != 0
+    assert "ensemble member" in capsys.readouterr().err

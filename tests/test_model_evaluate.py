@@ -98,3 +98,24 @@ def test_evaluate_cli_reports_a_missing_split(tmp_path, capsys):
     model.write_bytes(b"unused")
     assert main(["evaluate", "--model", str(model), "--data", str(data), "--split", "test"]) != 0
     assert "test" in capsys.readouterr().err
+
+
+def test_evaluate_record_stores_the_split_next_to_the_model(tmp_path, capsys):
+    pytest.importorskip("tensorflow")
+    from emotune.cli import main
+
+    data = write_synthetic_npz(tmp_path / "tiny.npz", n_val=42)
+    export_tiny_model(tmp_path / "model", temperature=1.5)
+    (tmp_path / "model" / "metrics.json").write_text(json.dumps({"model": {"version": "x"}}))
+    code = main(
+        ["evaluate", "--model", str(tmp_path / "model" / "emotion.tflite"), "--data", str(data),
+         "--split", "val", "--record"]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "balanced" in text and "  recall: angry" in text and "ECE" in text
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["model"] == {"version": "x"}  # the rest of the file is kept
+    assert metrics["val"]["n"] == 40
+    assert "balanced_accuracy" in metrics["val"]["fer2013"]
+    assert "reliability" not in metrics["val"]["fer2013"]

@@ -45,6 +45,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "(shown and music mood over time) instead of the per-image report",
     )
     parser.add_argument(
+        "--record",
+        action="store_true",
+        help="store this split's numbers in the metrics.json next to the model (what the About box and the "
+        "model card show); for the final, shipped model only",
+    )
+    parser.add_argument(
         "--latency",
         action="store_true",
         help="also time load and predict (the app's thread count, batch 1 and 4) of a .tflite; without --data, only that",
@@ -160,6 +166,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error))
     if args.latency:
         report["latency"] = _latency(model)
+    if args.record:
+        from emotune.training.report import record_split
+
+        print(f"recorded {args.split} in {record_split(model, args.split, report)}")
     if args.json:
         print_json(_finite(report))
     else:

@@ -165,7 +165,9 @@ def predict_probabilities(model_path: str | Path, faces: np.ndarray, chunk: int 
         classifier = EmotionClassifier.load(path)
         parts = [classifier.predict(faces[i : i + chunk]) for i in range(0, len(faces), chunk)]
         info = {"backend": classifier.backend, "temperature": classifier.temperature,
-                "quantization": classifier.metadata.quantization, "arch": classifier.metadata.arch}
+                "quantization": classifier.metadata.quantization, "arch": classifier.metadata.arch,
+                "members": [f.name for f in classifier.files], "mirror": classifier.metadata.mirror,
+                "class_bias": classifier.class_bias.tolist()}
         return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32), info
     if path.suffix == ".keras":
         from emotune.training.export import keras_logits, load_source
@@ -219,6 +221,13 @@ def format_report(report: dict) -> str:
         f"model {report.get('model')}  split {report.get('split')}  ({report['n']} faces, "
         f"backend {report.get('backend')}, T={report.get('temperature', 1.0):.3f})"
     ]
+    if len(report.get("members", [])) > 1 or report.get("mirror"):
+        bias = report.get("class_bias") or []
+        lines.append(
+            f"ensemble of {len(report['members'])} ({', '.join(report['members'])}), "
+            f"mirror {'on' if report.get('mirror') else 'off'}, class bias "
+            + (" ".join(f"{c[:3]} {b:+.2f}" for c, b in zip(CLASS_NAMES, bias, strict=True)) if any(bias) else "none")
+        )
     for name, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
         if name not in report:
             continue
@@ -228,6 +237,7 @@ def format_report(report: dict) -> str:
             f"{title}: n={m['n']}  accuracy {m['accuracy']:.4f} "
             f"(95% CI {m['accuracy_ci95'][0]:.3f}-{m['accuracy_ci95'][1]:.3f})  balanced {m['balanced_accuracy']:.4f}  "
             f"macro-F1 {m['macro_f1']:.4f}  macro-AUC {m['macro_auc']:.4f}  ECE {m['ece']:.4f}",
+            "  recall: " + "  ".join(f"{c} {row['recall']:.3f}" for c, row in m["per_class"].items()),
             f"  {'class':<9}{'n':>6}{'prec':>7}{'recall':>7}{'F1':>7}{'AUC':>7}{'TPR':>7}{'TNR':>7}{'FPR':>7}{'FNR':>7}",
         ]
         for cls, row in m["per_class"].items():

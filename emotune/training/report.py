@@ -142,6 +142,20 @@ def build_metrics(
     return metrics
 
 
+def record_split(model_path: str | Path, split: str, report: dict) -> Path:
+    """Store an evaluation ``report`` of ``split`` in the ``metrics.json`` next to ``model_path``
+    (created if missing), without the reliability bins; returns that file's path."""
+    path = Path(model_path).parent / "metrics.json"
+    try:
+        metrics = json.loads(path.read_text())
+    except (OSError, ValueError):
+        metrics = {}
+    keep = ("n", "fer2013", "ferplus", "accuracy", "accuracy_ferplus", "n_ferplus")
+    metrics[split] = _compact({k: v for k, v in report.items() if k in keep})
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
+    return path
+
+
 def carry_lineage(metrics: dict, previous_path: Path) -> dict:
     """Add the models shipped before this one (from the ``metrics.json`` being replaced) to
     ``metrics["earlier_models"]``, so the card can show what each change of recipe bought."""
@@ -168,4 +182,11 @@ def write(out_dir: Path, metrics: dict) -> tuple[Path, Path]:
     return metrics_path, card_path
 
 
-__all__ = ["build_metrics", "calibration_summary", "carry_lineage", "measure_latency", "write"]
+__all__ = [
+    "build_metrics",
+    "calibration_summary",
+    "carry_lineage",
+    "measure_latency",
+    "record_split",
+    "write",
+]
