@@ -65,6 +65,7 @@ test: lint  ## set up (first time), lint, then run the tests
 
 lint: setup-test  ## ruff check
 	$(VENV)/bin/ruff check emotune tests
+	$(VENV)/bin/ruff format --check emotune tests
 
 format: setup-test  ## ruff format + import sorting (rewrites files)
 	$(VENV)/bin/ruff check --select I --fix emotune tests

@@ -157,7 +157,7 @@ def test_a_20_second_window_run_with_playback_writes_only_inside_emotune_home(tm
     env, home, sandbox = _environment(tmp_path)
     video = tmp_path / "demo.mp4"
     subprocess.run(
-        [sys.executable, "-m", "emotune.ui.demo_video", str(video)],
+        [sys.executable, "-m", "emotune.devtools.demo_video", str(video)],
         cwd=REPO,
         check=True,
         capture_output=True,

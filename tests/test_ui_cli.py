@@ -96,7 +96,7 @@ def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device
 
 def test_startup_summary_takes_medians_of_the_runs_that_showed_a_frame_and_checks_the_bars():
     pytest.importorskip("PySide6")
-    from emotune.ui.startup_probe import summarise
+    from emotune.devtools.startup_probe import summarise
 
     reports = [
         {"first_frame_s": 0.9, "peak_rss_mb": 300.0, "tensorflow_imported": False},
@@ -117,7 +117,7 @@ def test_startup_summary_takes_medians_of_the_runs_that_showed_a_frame_and_check
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")
 def test_startup_probe_runs_the_app_on_the_cores_it_is_given(monkeypatch, capsys):
     pytest.importorskip("PySide6")
-    from emotune.ui import startup_probe
+    from emotune.devtools import startup_probe
 
     seen = []
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not real_model_available(), reason="needs the sh
 
 
 def _demo_video(path: Path, seconds: float) -> Path:
-    from emotune.ui import demo_video
+    from emotune.devtools import demo_video
 
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), demo_video.FPS, (demo_video.WIDTH, demo_video.HEIGHT))
     assert writer.isOpened()

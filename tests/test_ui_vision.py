@@ -122,7 +122,7 @@ def test_frames_are_dropped_not_queued_while_the_gui_is_busy(qtbot, tmp_path):
 def _write_demo_video(path: Path, seconds: float = 4.0) -> Path:
     cv2 = pytest.importorskip("cv2")
     pytest.importorskip("skimage")
-    from emotune.ui import demo_video
+    from emotune.devtools import demo_video
 
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), demo_video.FPS, (demo_video.WIDTH, demo_video.HEIGHT))
     assert writer.isOpened()

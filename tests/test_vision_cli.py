@@ -13,7 +13,7 @@ from vision_fakes import BrightnessClassifier, real_model_available
 
 from emotune.cli import main
 from emotune.vision.classifier import default_num_threads
-from emotune.vision.synthetic import jittered_frames, make_scene
+from emotune.devtools.synthetic import jittered_frames, make_scene
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(
     assert main(["bench", "--json", "--sections", "startup,bars"]) == 0
     report = json.loads(capsys.readouterr().out)
     (command,) = calls
-    assert command[1:4] == ["-m", "emotune.ui.startup_probe", "--json"]
+    assert command[1:4] == ["-m", "emotune.devtools.startup_probe", "--json"]
     # The probe gets the cores the bench had before pinning itself to one, like the app would.
     assert command[4:] == ["--cores", ",".join(map(str, sorted(os.sched_getaffinity(0))))]
     assert report["startup"]["first_frame_s"]["median"] == 0.93

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from emotune.vision.detector import Box, DetectorConfig, FaceDetector, _pyramid_levels, search_plan
-from emotune.vision.synthetic import blank_frame, jittered_frames, make_scene
+from emotune.devtools.synthetic import blank_frame, jittered_frames, make_scene
 
 
 def close_to(box: Box, truth: tuple[int, int, int, int], tol: float = 0.25) -> bool:

@@ -17,7 +17,7 @@ from emotune.emotions import Emotion
 from emotune.mood import MoodEventKind, MoodState, MoodTracker
 from emotune.vision.pipeline import FramePipeline
 from emotune.vision.sources import CameraSource, MemorySource, SourceStatus
-from emotune.vision.synthetic import blank_frame, jittered_frames, make_scene
+from emotune.devtools.synthetic import blank_frame, jittered_frames, make_scene
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -185,7 +185,7 @@ PRIVACY_SCRIPT = textwrap.dedent(
     from emotune.mood import MoodTracker
     from emotune.vision.pipeline import FramePipeline
     from emotune.vision.sources import MemorySource
-    from emotune.vision.synthetic import jittered_frames
+    from emotune.devtools.synthetic import jittered_frames
 
     from vision_fakes import real_model_available
     if real_model_available():  # the real LiteRT model when exported, so its runtime is watched too
@@ -228,7 +228,7 @@ def test_runtime_modules_import_no_heavy_or_gui_packages():
         """
         import sys
         import emotune.mood, emotune.vision.sources, emotune.vision.detector, emotune.vision.pipeline
-        import emotune.vision.calibration, emotune.vision.synthetic, emotune.vision.benchmark
+        import emotune.vision.calibration, emotune.devtools.synthetic, emotune.devtools.vision_benchmark
         import emotune.cli.detect, emotune.cli.bench
         bad = [m for m in ("tensorflow", "keras", "PySide6", "skimage", "emotune.training") if m in sys.modules]
         print(",".join(bad))
@@ -247,7 +247,7 @@ STRACE_SCRIPT = textwrap.dedent(
     from emotune.mood import MoodTracker
     from emotune.vision.pipeline import FramePipeline
     from emotune.vision.sources import MemorySource
-    from emotune.vision.synthetic import jittered_frames
+    from emotune.devtools.synthetic import jittered_frames
 
     if real_model_available():
         from emotune.vision.classifier import EmotionClassifier

@@ -21,7 +21,7 @@ from emotune.emotions import Emotion
 from emotune.mood import MoodEventKind, MoodTracker
 from emotune.vision.driver import VisionOptions, build_pipeline
 from emotune.vision.sources import VideoFileSource, open_source
-from emotune.vision.synthetic import jittered_frames
+from emotune.devtools.synthetic import jittered_frames
 
 FPS = 10.0
 SIZE = (320, 240)

@@ -85,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the selected sections and print the report."""
-    from emotune.vision.benchmark import pin_to_one_core, unpin
+    from emotune.devtools.vision_benchmark import pin_to_one_core, unpin
     from emotune.vision.classifier import EmotionClassifier, ModelLoadError
 
     wanted = list(SECTIONS) if not args.sections else [s.strip() for s in args.sections.split(",") if s.strip()]
@@ -124,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _frames(context: BenchContext, width: int, height: int, count: int) -> list[Any]:
-    from emotune.vision.benchmark import make_frames
+    from emotune.devtools.vision_benchmark import make_frames
 
     key = f"{width}x{height}"
     cached = context.frames.get(key, [])
@@ -152,7 +152,7 @@ def _environment(context: BenchContext) -> dict[str, Any]:
 
 
 def _pipeline(context: BenchContext) -> dict[str, Any]:
-    from emotune.vision.benchmark import time_pipeline
+    from emotune.devtools.vision_benchmark import time_pipeline
 
     out = {}
     for width, height in RESOLUTIONS:
@@ -162,7 +162,7 @@ def _pipeline(context: BenchContext) -> dict[str, Any]:
 
 
 def _capture_latency(context: BenchContext) -> dict[str, Any]:
-    from emotune.vision.benchmark import time_capture_to_result
+    from emotune.devtools.vision_benchmark import time_capture_to_result
 
     width, height = RESOLUTIONS[0]
     frames = _frames(context, width, height, min(context.args.frames, 150))
@@ -170,7 +170,7 @@ def _capture_latency(context: BenchContext) -> dict[str, Any]:
 
 
 def _reference(context: BenchContext) -> dict[str, Any]:
-    from emotune.vision.benchmark import find_keras_model, time_naive_reference
+    from emotune.devtools.vision_benchmark import find_keras_model, time_naive_reference
 
     keras_path = find_keras_model(context.args.keras)
     out: dict[str, Any] = {"method": "Haar scaleFactor=1.1 minNeighbors=5 on the full gray frame + Keras model.predict"}
@@ -193,7 +193,7 @@ def _reference(context: BenchContext) -> dict[str, Any]:
 def _model(context: BenchContext) -> dict[str, Any]:
     """The classifier alone: file size, cold load in a fresh process, one-face predict latency
     as the app runs it (fresh process, all cores, default threads) and on the pinned core."""
-    from emotune.vision.latency import load_time, one_face_timing, predict_time_fresh
+    from emotune.devtools.latency import load_time, one_face_timing, predict_time_fresh
 
     classifier = context.classifier
     timing = one_face_timing(classifier)
@@ -221,10 +221,10 @@ def _run_probe(command: list[str], timeout: float) -> subprocess.CompletedProces
 
 
 def _startup(context: BenchContext) -> dict[str, Any]:
-    """The desktop app's start-up time and memory: :mod:`emotune.ui.startup_probe` (three fresh
+    """The desktop app's start-up time and memory: :mod:`emotune.devtools.startup_probe` (three fresh
     ``emotune gui`` runs, offscreen, on a demo video) in its own process, so this process never
     imports Qt, and on the cores the app would get (the bench itself is pinned to one)."""
-    command = [sys.executable, "-m", "emotune.ui.startup_probe", "--json"]
+    command = [sys.executable, "-m", "emotune.devtools.startup_probe", "--json"]
     if context.cores:
         command += ["--cores", ",".join(str(core) for core in context.cores)]
     try:

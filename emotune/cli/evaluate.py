@@ -62,7 +62,7 @@ def _latency(model: str) -> dict:
     """Load time (fresh process) and predict latency of a .tflite model, with the machine load."""
     import numpy as np
 
-    from emotune.vision import latency
+    from emotune.devtools import latency
     from emotune.vision.classifier import EmotionClassifier, default_num_threads
 
     faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48)).astype(np.uint8)

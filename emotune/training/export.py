@@ -264,7 +264,7 @@ def _candidates(
     Accuracy and agreement come from the runtime classifier on the converted file; latency is
     timed round-robin across all variants at the end.
     """
-    from emotune.vision import latency
+    from emotune.devtools import latency
 
     candidates: list[Candidate] = []
     with tempfile.TemporaryDirectory(prefix="emotune_candidates_") as tmp:

@@ -11,7 +11,7 @@ import numpy as np
 from emotune.training import calibrate, model_card
 from emotune.training import data as fer
 from emotune.training.evaluate import evaluate_probabilities, predict_probabilities
-from emotune.vision import latency
+from emotune.devtools import latency
 from emotune.vision.classifier import default_num_threads
 
 

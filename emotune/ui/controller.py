@@ -45,7 +45,7 @@ IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff);;All files
 
 @dataclass
 class StartupTimes:
-    """Start-up milestones in seconds since the process started (see :mod:`.startup_probe`)."""
+    """Start-up milestones in seconds since the process started (see :mod:`emotune.devtools.startup_probe`)."""
 
     window_shown: float | None = None
     first_frame: float | None = None

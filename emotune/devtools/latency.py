@@ -33,7 +33,7 @@ cores = json.loads(sys.argv[2])
 if cores and hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, cores)  # before any thread starts, so all inherit it
 from emotune.vision.classifier import EmotionClassifier, default_num_threads
-from emotune.vision.latency import one_face_timing
+from emotune.devtools.latency import one_face_timing
 timing = one_face_timing(EmotionClassifier.load(sys.argv[1]), rounds=int(sys.argv[3]))
 print(json.dumps({"median": round(timing["wall_ms"], 3), "cpu_median": round(timing["cpu_ms"], 3),
                   "num_threads": default_num_threads()}))

@@ -18,11 +18,16 @@ ASTRONAUT_FACE = (177, 66, 95, 95)
 """(x, y, w, h) of the face in the 512x512 astronaut image, as the Haar cascade finds it."""
 
 
+def astronaut_bgr() -> np.ndarray:
+    """The 512x512 astronaut photo as contiguous BGR uint8 (scikit-image, a dev extra)."""
+    from skimage import data  # dev dependency; only the bench, the demo video and tests need it
+
+    return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
+
+
 @lru_cache(maxsize=1)
 def _head_crop() -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    from skimage import data  # dev dependency; only the bench and tests need it
-
-    image = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    image = astronaut_bgr()
     x, y, w, h = ASTRONAUT_FACE
     cx, cy = x + w // 2, y + h // 2
     side = int(3.2 * w)  # head and shoulders, like a laptop webcam framing

@@ -1,6 +1,6 @@
 """Start-up time and memory of the desktop app, measured on real runs.
 
-``python -m emotune.ui.startup_probe`` starts ``emotune gui`` a few times in fresh processes
+``python -m emotune.devtools.startup_probe`` starts ``emotune gui`` a few times in fresh processes
 (offscreen by default, so no display is needed) on a demo video, lets each run for a few seconds,
 and reads the JSON line the app prints with ``--probe``:
 
@@ -37,7 +37,7 @@ def make_probe_video(folder: Path, seconds: float = 6.0) -> Path:
 
     path = folder / "probe.mp4"
     try:
-        from emotune.ui import demo_video
+        from emotune.devtools import demo_video
 
         frames = demo_video.frames()
         fps, size = demo_video.FPS, (demo_video.WIDTH, demo_video.HEIGHT)
@@ -118,7 +118,7 @@ def _core_list(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; exit code 0 when the bars pass."""
-    parser = argparse.ArgumentParser(prog="python -m emotune.ui.startup_probe", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m emotune.devtools.startup_probe", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh app processes to start (default 3)")
     parser.add_argument("--seconds", type=float, default=6.0, help="how long each run lasts (default 6)")
     parser.add_argument("--no-audio", action="store_true", help="use the null backend instead of VLC")

@@ -1,6 +1,6 @@
 """Make a demo "camera" video from scikit-image's public-domain astronaut photo.
 
-``python -m emotune.ui.demo_video /tmp/astronaut.mp4`` writes 45 s at 15 fps, 640x480, in scenes
+``python -m emotune.devtools.demo_video /tmp/astronaut.mp4`` writes 45 s at 15 fps, 640x480, in scenes
 chosen to move the mood: the original smile with a slow zoom (happy), the smile painted over with
 a round open mouth and the eyes stretched wide (surprise), the face panning out of view (no
 face), two faces (one mirrored and smaller: the larger stays primary) and the lower face blurred
@@ -19,16 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from emotune.devtools.synthetic import ASTRONAUT_FACE, astronaut_bgr
+
 WIDTH, HEIGHT, FPS = 640, 480, 15
-FACE = (177, 66, 95, 95)  # Haar box of the astronaut's face in the 512x512 original
+FACE = ASTRONAUT_FACE  # Haar box of the astronaut's face in the 512x512 original
 SCENES: tuple[tuple[str, float], ...] = (("smile", 10.0), ("surprised", 12.0), ("away", 5.0), ("two", 8.0), ("masked", 10.0))
-
-
-def astronaut_bgr() -> np.ndarray:
-    """The 512x512 astronaut photo as BGR uint8."""
-    from skimage import data
-
-    return np.ascontiguousarray(data.astronaut()[:, :, ::-1])
 
 
 def _face_region(fx0: float, fy0: float, fx1: float, fy1: float) -> tuple[int, int, int, int]:

@@ -20,7 +20,7 @@ from emotune.vision.native_stderr import native_stderr_without
 from emotune.vision.pipeline import Classifier, FramePipeline
 from emotune.vision.preprocess import FACE_SIZE
 from emotune.vision.sources import MemorySource
-from emotune.vision.synthetic import blank_frame, jittered_frames
+from emotune.devtools.synthetic import blank_frame, jittered_frames
 
 TENSORFLOW_NOISE = (
     "WARNING: All log messages before absl::InitializeLog() is called",
