@@ -12,8 +12,8 @@ import pytest
 from vision_fakes import BrightnessClassifier, real_model_available
 
 from emotune.cli import main
-from emotune.vision.classifier import default_num_threads
 from emotune.devtools.synthetic import jittered_frames, make_scene
+from emotune.vision.classifier import default_num_threads
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emotune.vision.detector import Box, DetectorConfig, FaceDetector, _pyramid_levels, search_plan
 from emotune.devtools.synthetic import blank_frame, jittered_frames, make_scene
+from emotune.vision.detector import Box, DetectorConfig, FaceDetector, _pyramid_levels, search_plan
 
 
 def close_to(box: Box, truth: tuple[int, int, int, int], tol: float = 0.25) -> bool:

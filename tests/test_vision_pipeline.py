@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from vision_fakes import BrightnessClassifier, FailingClassifier, FakeCapture, real_model_available
 
+from emotune.devtools.synthetic import blank_frame, jittered_frames, make_scene
 from emotune.emotions import Emotion
 from emotune.mood import MoodEventKind, MoodState, MoodTracker
 from emotune.vision.pipeline import FramePipeline
 from emotune.vision.sources import CameraSource, MemorySource, SourceStatus
-from emotune.devtools.synthetic import blank_frame, jittered_frames, make_scene
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from vision_fakes import BrightnessClassifier, real_model_available
 
+from emotune.devtools.synthetic import jittered_frames
 from emotune.emotions import Emotion
 from emotune.mood import MoodEventKind, MoodTracker
 from emotune.vision.driver import VisionOptions, build_pipeline
 from emotune.vision.sources import VideoFileSource, open_source
-from emotune.devtools.synthetic import jittered_frames
 
 FPS = 10.0
 SIZE = (320, 240)

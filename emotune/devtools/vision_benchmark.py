@@ -15,12 +15,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from emotune.devtools.synthetic import blank_frame, jittered_frames
 from emotune.vision.detector import DetectorConfig
 from emotune.vision.native_stderr import native_stderr_without
 from emotune.vision.pipeline import Classifier, FramePipeline
 from emotune.vision.preprocess import FACE_SIZE
 from emotune.vision.sources import MemorySource
-from emotune.devtools.synthetic import blank_frame, jittered_frames
 
 TENSORFLOW_NOISE = (
     "WARNING: All log messages before absl::InitializeLog() is called",

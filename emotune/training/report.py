@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from emotune.devtools import latency
 from emotune.training import calibrate, model_card
 from emotune.training import data as fer
 from emotune.training.evaluate import evaluate_probabilities, predict_probabilities
-from emotune.devtools import latency
 from emotune.vision.classifier import default_num_threads
 
 
