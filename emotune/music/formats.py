@@ -58,13 +58,21 @@ class Field(ABC):
     def clear(self, audio: FileType) -> None:
         """Remove the value if present."""
 
+    def written_name(self, audio: FileType) -> str:
+        """The on-disk name :meth:`write` uses for this file (most fields have only one)."""
+        return self.name
+
 
 class CoverField(ABC):
-    """Detects and writes embedded cover art in one tag scheme."""
+    """Reads, detects and writes embedded cover art in one tag scheme (the picture field)."""
 
     @abstractmethod
     def present(self, audio: FileType) -> bool:
         """True if the file embeds at least one picture."""
+
+    @abstractmethod
+    def read(self, audio: FileType) -> bytes | None:
+        """The first embedded picture's image bytes, or None."""
 
     @abstractmethod
     def write(self, audio: FileType, data: bytes, mime: str) -> None:
@@ -170,7 +178,7 @@ class ID3ByVersion(Field):
         self.v23.clear(audio)
 
     def written_name(self, audio: FileType) -> str:
-        """The frame :meth:`write` uses for this file."""
+        """The frame :meth:`write` uses for this file (depends on its ID3 version)."""
         return self._pick(audio)[0].name
 
 
@@ -179,6 +187,10 @@ class ID3Cover(CoverField):
 
     def present(self, audio: FileType) -> bool:
         return audio.tags is not None and bool(audio.tags.getall("APIC"))
+
+    def read(self, audio: FileType) -> bytes | None:
+        frames = audio.tags.getall("APIC") if audio.tags is not None else []
+        return bytes(frames[0].data) if frames else None
 
     def write(self, audio: FileType, data: bytes, mime: str) -> None:
         audio.tags.setall("APIC", [APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data)])
@@ -243,6 +255,9 @@ class FLACCover(CoverField):
     def present(self, audio: FileType) -> bool:
         return bool(audio.pictures)
 
+    def read(self, audio: FileType) -> bytes | None:
+        return bytes(audio.pictures[0].data) if audio.pictures else None
+
     def write(self, audio: FileType, data: bytes, mime: str) -> None:
         audio.clear_pictures()
         audio.add_picture(_flac_picture(data, mime))
@@ -256,6 +271,19 @@ class VorbisCommentCover(CoverField):
         return tags is not None and any(
             _first_text(tags.get(k)) for k in ("METADATA_BLOCK_PICTURE", "COVERART")
         )
+
+    def read(self, audio: FileType) -> bytes | None:
+        tags = audio.tags
+        if tags is None:
+            return None
+        try:
+            block = _first_text(tags.get("METADATA_BLOCK_PICTURE"))
+            if block:
+                return bytes(Picture(base64.b64decode(block)).data)
+            legacy = _first_text(tags.get("COVERART"))  # the bare base64 image
+            return base64.b64decode(legacy) if legacy else None
+        except (ValueError, MutagenError):  # bad base64 or a broken picture block: no cover
+            return None
 
     def write(self, audio: FileType, data: bytes, mime: str) -> None:
         for key in ("METADATA_BLOCK_PICTURE", "COVERART", "COVERARTMIME"):
@@ -352,6 +380,10 @@ class MP4CoverField(CoverField):
     def present(self, audio: FileType) -> bool:
         return audio.tags is not None and bool(audio.tags.get("covr"))
 
+    def read(self, audio: FileType) -> bytes | None:
+        covers = audio.tags.get("covr") if audio.tags is not None else None
+        return bytes(covers[0]) if covers else None
+
     def write(self, audio: FileType, data: bytes, mime: str) -> None:
         kind = MP4Cover.FORMAT_PNG if mime == "image/png" else MP4Cover.FORMAT_JPEG
         audio.tags["covr"] = [MP4Cover(data, imageformat=kind)]
@@ -372,7 +404,7 @@ class FormatSpec:
     kind: type[FileType]  # the mutagen class
     extensions: tuple[str, ...]
     fields: Mapping[str, Field]  # logical name (TEXT_FIELDS) -> descriptor
-    cover: CoverField
+    cover: CoverField  # the picture field: read, detected and written like the text fields
     # called just before saving: may adjust the tags, returns keyword arguments for save()
     save_options: Callable[[FileType], dict[str, Any]] = _no_save_options
     # True where the container declares its audio size independently of the file size (MP3 Xing
@@ -497,11 +529,6 @@ def truncation_problem(audio: FileType, file_size: int) -> str | None:
     if getattr(info, "sketchy", False):
         return "not valid MPEG audio (no consistent frame sync)"
     return None
-
-
-def spec_for(audio: FileType) -> FormatSpec:
-    """The table row for an opened file."""
-    return FORMATS[type(audio)]
 
 
 def _guess_name(path: Path) -> str:

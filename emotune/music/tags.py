@@ -35,7 +35,6 @@ from emotune.music.formats import (
     TEXT_FIELDS,
     CorruptFile,
     FormatSpec,
-    ID3ByVersion,
     TagError,
     UnsupportedFormat,
     open_audio,
@@ -50,6 +49,7 @@ __all__ = [
     "TagWriteError",
     "UnsupportedFormat",
     "is_leftover_temp",
+    "read_cover",
     "read_tags",
     "remove_leftover_temps",
     "write_fields",
@@ -166,11 +166,6 @@ def _parse_bpm(text: str | None) -> float | None:
     return value if 20.0 <= value <= 400.0 else None
 
 
-def _mood_field_name(audio: FileType, spec: FormatSpec) -> str:
-    mood = spec.fields["mood"]
-    return mood.written_name(audio) if isinstance(mood, ID3ByVersion) else mood.name
-
-
 def _info_from(audio: FileType, spec: FormatSpec) -> TagInfo:
     values = {name: spec.fields[name].read(audio) for name in TEXT_FIELDS}
     length = getattr(audio.info, "length", None)
@@ -184,7 +179,7 @@ def _info_from(audio: FileType, spec: FormatSpec) -> TagInfo:
         bpm=_parse_bpm(values["bpm"]),
         key=values["key"],
         has_cover=spec.cover.present(audio),
-        mood_field=_mood_field_name(audio, spec),
+        mood_field=spec.fields["mood"].written_name(audio),
     )
 
 
@@ -196,6 +191,18 @@ def read_tags(path: Path | str) -> TagInfo:
     """
     audio, spec = open_audio(Path(path))
     return _info_from(audio, spec)
+
+
+def read_cover(path: Path | str) -> bytes | None:
+    """The first embedded picture of ``path`` (the table's picture field), or None.
+
+    Never raises for a file without a readable cover: an odd or unsupported file has no cover.
+    """
+    try:
+        audio, spec = open_audio(Path(path))
+        return spec.cover.read(audio)
+    except (TagError, OSError):
+        return None
 
 
 def mood_text(emotion: Emotion | str | None) -> str | None:
