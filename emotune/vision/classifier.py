@@ -562,13 +562,6 @@ class EmotionClassifier:
         """
         return softmax(self._biased(self.logits(faces), logit_bias))
 
-    def predict_one(
-        self, face: np.ndarray, logit_bias: np.ndarray | None = None
-    ) -> dict[Emotion, float]:
-        """Probabilities for one face as ``{Emotion: p}``."""
-        row = self.predict(np.asarray(face)[None] if np.ndim(face) == 2 else face, logit_bias)[0]
-        return {emotion: float(p) for emotion, p in zip(Emotion, row, strict=True)}
-
     @staticmethod
     def _biased(logits: np.ndarray, logit_bias: np.ndarray | None) -> np.ndarray:
         if logit_bias is None:

@@ -28,10 +28,6 @@ class CoverArt(QWidget):
         self._emotion = emotion
         self.update()
 
-    def has_image(self) -> bool:
-        """Whether a real cover (not the placeholder) is shown."""
-        return self._image is not None
-
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         """The fixed size."""
         return self.size()
