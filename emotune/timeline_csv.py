@@ -2,8 +2,8 @@
 
 Columns: ``time_s``, ``shown_mood``, ``music_mood``, ``state`` and one ``p_<emotion>`` per
 emotion in canonical order. Moods are emotion keys (empty when there is none), ``state`` is a
-:class:`~emotune.mood.MoodState` value (the GUI adds its own modes such as ``manual`` and
-``off``), probabilities are empty cells when nothing was read (camera off). Numbers are
+:class:`~emotune.mood.MoodState` value or a :class:`TimelineMode` value (the GUI's own modes,
+``manual`` and ``off``), probabilities are empty cells when nothing was read (camera off). Numbers are
 written with ``repr`` so a file read back gives exactly the rows that were written.
 
 No Qt here: ``emotune detect VIDEO --csv FILE`` writes the same file as File ▸ Export.
@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,13 +33,20 @@ HEADER: tuple[str, ...] = (
 """The CSV's first line."""
 
 
+class TimelineMode(Enum):
+    """The GUI's timeline states beyond :class:`MoodState`."""
+
+    MANUAL = "manual"  # a mood pinned by hand
+    OFF = "off"  # the camera is off
+
+
 class TimelineRowLike(Protocol):
     """What :func:`write_timeline_csv` reads from each row (MoodSnapshot has all of it)."""
 
     timestamp: float
     mood: Emotion | None
     music_mood: Emotion | None
-    state: Any  # MoodState, or a GUI mode string
+    state: Any  # MoodState or TimelineMode (a plain string is written as is)
     probabilities: tuple[float, ...] | None
 
 

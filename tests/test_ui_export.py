@@ -31,8 +31,8 @@ def test_export_writes_the_samples_as_csv_and_the_chart_as_png(qtbot, tmp_path):
             music_mood=Emotion.HAPPY,
         )
         target = tmp_path / "export" / "mine.csv"
-        thread = app.controller.exporter.export(target)
-        thread.join(10)
+        job = app.controller.exporter.export(target)
+        job.result(10)
         qtbot.waitUntil(lambda: "exported" in app.window.statusBar().currentMessage(), timeout=3000)
         rows = read_timeline_csv(target)
         samples = timeline.log()
@@ -58,8 +58,8 @@ def test_an_unwritable_place_gets_a_banner_and_nothing_breaks(qtbot, tmp_path):
         app.window.timeline.add_sample(None, None)
         blocker = tmp_path / "file"
         blocker.write_text("x")
-        thread = app.controller.exporter.export(blocker / "sub" / "t.csv")  # a file as a folder
-        thread.join(10)
+        job = app.controller.exporter.export(blocker / "sub" / "t.csv")  # a file as a folder
+        job.result(10)
         qtbot.waitUntil(lambda: app.window.banners.banner("export") is not None, timeout=3000)
         assert "Could not export" in app.window.banners.banner("export").text
     finally:

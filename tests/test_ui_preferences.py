@@ -56,7 +56,7 @@ def test_camera_choice_and_start_off_are_remembered(app, monkeypatch):
     ]
     dialog.camera.setCurrentIndex(1)
     assert _reopened(app).get("camera_index") == 2
-    assert app.controller.source_spec == "2"  # used when the camera is switched on
+    assert app.controller.camera.source_spec == "2"  # used when the camera is switched on
     dialog.camera_off.setChecked(True)
     assert _reopened(app).get("start_camera_off") is True
     assert resolve_source(GuiOptions(), _reopened(app)) is None  # next start: camera off

@@ -11,6 +11,7 @@ pytest.importorskip("PySide6")
 from ui_support import build_app  # noqa: E402
 
 from emotune.emotions import Emotion  # noqa: E402
+from emotune.ui.workers.vision_worker import SourceProblem  # noqa: E402
 from emotune.vision.sources import SourceEvent, VideoFileSource  # noqa: E402
 
 
@@ -75,6 +76,6 @@ def test_a_looping_video_reports_each_restart(tmp_path):
 
 def test_video_restarted_shows_in_the_status_bar(app):
     # What the vision worker sends when its source reports SourceEvent.LOOPED.
-    app.controller._on_source_problem("restarted", "clip.mp4: video restarted")
+    app.controller.camera._on_source_problem(SourceProblem.RESTARTED, "clip.mp4: video restarted")
     assert app.window.statusBar().currentMessage() == "clip.mp4: video restarted"
     assert app.window.banners.banner("camera") is None  # a word in passing, not a banner

@@ -34,7 +34,7 @@ def test_window_survives_a_camera_that_fails_after_3_seconds(qtbot, tmp_path):
         shown = app.window.video.frames_shown
         qtbot.wait(300)
         assert app.window.video.frames_shown == shown  # no frames from a lost camera
-        assert app.controller._vision_thread.isRunning()
+        assert app.controller.camera._vision_thread.isRunning()
     finally:
         app.close()
     assert app.source.closed.is_set()  # the device is released on exit
@@ -177,4 +177,4 @@ def test_gui_timer_never_waits_more_than_50ms_with_a_video_source(qtbot, tmp_pat
         assert probe.max_adjusted_gap_ms <= 50.0, report
     finally:
         window.close()
-    assert isinstance(controller._vision_thread, QThread) and controller._vision_thread.isFinished()
+    assert isinstance(controller.camera._vision_thread, QThread) and controller.camera._vision_thread.isFinished()

@@ -21,7 +21,7 @@ from emotune.ui.frames import FaceBox, FrameUpdate  # noqa: E402
 from emotune.ui.icons import emotion_pixmap, has_emoji_font  # noqa: E402
 from emotune.ui.mood_view import describe  # noqa: E402
 from emotune.ui.theme import format_time  # noqa: E402
-from emotune.ui.widgets.banner import BannerArea  # noqa: E402
+from emotune.ui.widgets.banner import BannerArea, BannerLevel  # noqa: E402
 from emotune.ui.widgets.emoji_bar import EmojiBar  # noqa: E402
 from emotune.ui.widgets.mood_header import MoodHeader  # noqa: E402
 from emotune.ui.widgets.prob_chart import ProbabilityChart  # noqa: E402
@@ -90,13 +90,13 @@ def test_banners_replace_by_key_and_dismiss(qtbot):
     qtbot.addWidget(area)
     area.show()
     clicked = []
-    area.show_banner("camera", "No camera found.", "warning", ("Open video…", lambda: clicked.append(1)))
-    area.show_banner("camera", "Camera lost.", "warning")
-    area.show_banner("audio", "No sound.", "error")
+    area.show_banner("camera", "No camera found.", BannerLevel.WARNING, ("Open video…", lambda: clicked.append(1)))
+    area.show_banner("camera", "Camera lost.", BannerLevel.WARNING)
+    area.show_banner("audio", "No sound.", BannerLevel.ERROR)
     assert area.keys() == ["camera", "audio"]
     assert area.banner("camera").text == "Camera lost."
     assert area.isVisible()
-    first = area.show_banner("library", "Empty.", "info", ("Choose…", lambda: clicked.append(2)))
+    first = area.show_banner("library", "Empty.", BannerLevel.INFO, ("Choose…", lambda: clicked.append(2)))
     qtbot.mouseClick(first.action_button, Qt.MouseButton.LeftButton)
     assert clicked == [2]
     area.dismiss("camera")

@@ -13,6 +13,7 @@ from ui_support import build_app  # noqa: E402
 from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
 from emotune.music.player import PlayerState  # noqa: E402
 from emotune.ui.mood_view import percent  # noqa: E402
+from emotune.ui.widgets.banner import BannerLevel  # noqa: E402
 
 
 def _click(qtbot, widget: QWidget, app=None) -> None:
@@ -242,7 +243,7 @@ def test_layout_stays_readable_at_1024x640(qtbot, tmp_path):
     window = app.window
     try:
         # A realistic worst case: a banner, a long title and a full queue.
-        window.banners.show_banner("camera", "No camera found. Music still plays: pick a mood with the emoji buttons.", "warning", ("Open video…", lambda: None))
+        window.banners.show_banner("camera", "No camera found. Music still plays: pick a mood with the emoji buttons.", BannerLevel.WARNING, ("Open video…", lambda: None))
         _click(qtbot, window.emoji_bar.buttons[Emotion.SURPRISE])
         app.sync()
         window.player.set_track("A Rather Long Title That Keeps Going And Going", "Artist", "Album", Emotion.SURPRISE, "surprise → match: 150 bpm, major", 200)

@@ -34,6 +34,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from emotune.emotions import Emotion
@@ -49,6 +50,26 @@ from emotune.settings import Setting, Settings
 DJ_EVENTS: tuple[str, ...] = ("mood_changed", "strategy_changed", "volume_changed", "notice")
 EVENTS: tuple[str, ...] = PLAYER_EVENTS + DJ_EVENTS
 """Every event name :meth:`MoodDJ.connect` accepts."""
+
+
+class DJEvent(str, Enum):
+    """The names in :data:`EVENTS` as an enum, for callers outside ``music`` (the GUI's bridge).
+
+    A ``str`` enum, so a member is accepted wherever the event name is (``dj.connect``).
+    """
+
+    NOW_PLAYING = "now_playing"
+    TRACK_ENDED = "track_ended"
+    SKIPPED = "skipped"
+    QUEUE_CHANGED = "queue_changed"
+    FINISHED = "finished"
+    POSITION = "position"
+    PLAYER_ERROR = "player_error"
+    MOOD_CHANGED = "mood_changed"
+    STRATEGY_CHANGED = "strategy_changed"
+    VOLUME_CHANGED = "volume_changed"
+    NOTICE = "notice"
+
 
 USER_REASON = "added by you"
 """The reason shown for a track the listener queued by hand."""

@@ -16,8 +16,11 @@ from emotune.paths import MODELS_DIR
 SPLIT_NAMES = {"test": "test", "val": "validation (FER2013 PublicTest)", "tune": "tuning split"}
 LABEL_NAMES = {"fer2013": "FER2013 labels", "ferplus": "FER+ majority"}
 
+Json = dict[str, Any]
+"""``metrics.json`` as parsed: nested JSON whose shape each reader checks with isinstance."""
 
-def load_metrics(path: Path | None = None) -> dict[str, Any] | None:
+
+def load_metrics(path: Path | None = None) -> Json | None:
     """``models/metrics.json`` as a dict, or ``None`` when missing or unreadable."""
     try:
         data = json.loads((path or MODELS_DIR / "metrics.json").read_text(encoding="utf-8"))
@@ -26,11 +29,11 @@ def load_metrics(path: Path | None = None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _pct(value: Any) -> str:
+def _pct(value: object) -> str:
     return f"{float(value) * 100:.1f}%" if isinstance(value, (int, float)) else "–"
 
 
-def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def metric_rows(metrics: Json) -> list[tuple[str, str, Json]]:
     """(split, labels, numbers) for every evaluated split, best split first (test, val, tune)."""
     rows = []
     for split in ("test", "val", "tune"):
@@ -44,7 +47,7 @@ def metric_rows(metrics: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     return rows
 
 
-def about_html(metrics: dict[str, Any] | None) -> str:
+def about_html(metrics: Json | None) -> str:
     """The About text as rich text; says so plainly when there are no model numbers."""
     parts = [
         f"<h3>EmoTune {html.escape(__version__)}</h3>",

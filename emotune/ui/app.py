@@ -3,7 +3,7 @@
 Start-up order is chosen for time-to-first-frame: the window is built and shown first, the
 vision thread starts at once (it imports OpenCV and opens the camera, shows the first picture,
 and only then loads the model), and the audio backend (libvlc needs most of a second to start)
-is built on a plain background thread and handed to the controller when ready.
+is built in the background (:class:`BackgroundTasks`) and handed to the controller when ready.
 """
 
 from __future__ import annotations
@@ -12,18 +12,25 @@ import json
 import logging
 import os
 import sys
-import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from emotune.desktop import APP_ID, app_icon_files
 from emotune.settings import Setting, Settings
 from emotune.ui.options import GuiOptions
+from emotune.ui.widgets.banner import BannerLevel
+from emotune.ui.workers.background import BackgroundTasks
+
+if TYPE_CHECKING:
+    from emotune.music.dj import MoodDJ
+    from emotune.music.player.base import PlayerBackend
+    from emotune.ui.controller import AppController
+    from emotune.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +76,14 @@ def rss_mb() -> tuple[float, float]:
     return current, peak
 
 
-def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
+def make_dj(settings: Settings, no_audio: bool) -> tuple[MoodDJ, str | None]:
     """The DJ with VLC, or with the silent null backend (and a note saying why) when needed."""
     from emotune.music.dj import MoodDJ
     from emotune.music.player import NullBackend
 
     note = None
     if no_audio:
-        backend: Any = NullBackend(realtime=True)
+        backend: PlayerBackend = NullBackend(realtime=True)
     else:
         try:
             from emotune.music.player import create_backend, vlc_problem
@@ -98,17 +105,17 @@ def make_dj(settings: Settings, no_audio: bool) -> tuple[Any, str | None]:
     return MoodDJ(backend, settings=settings), note
 
 
-class _AudioStarter(QObject):
-    """Builds the DJ on a background thread; :attr:`ready` is delivered on the GUI thread."""
+def _start_audio(controller: AppController, settings: Settings, no_audio: bool) -> None:
+    """Build the DJ in the background and hand it to ``controller`` on the GUI thread."""
 
-    ready = Signal(object, object)  # dj, note | None
+    def done(made: tuple[MoodDJ, str | None] | None, error: Exception | None) -> None:
+        if error is not None or made is None:  # make_dj falls back to silence; this is a bug
+            log.error("the audio backend could not start", exc_info=error)
+            return
+        controller.attach_dj(*made)
 
-    def start(self, settings: Settings, no_audio: bool) -> None:
-        def work() -> None:
-            dj, note = make_dj(settings, no_audio)
-            self.ready.emit(dj, note)
-
-        threading.Thread(target=work, name="emotune-audio-start", daemon=True).start()
+    tasks = BackgroundTasks("emotune-audio-start", parent=controller)
+    tasks.run(lambda: make_dj(settings, no_audio), done)
 
 
 def apply_option_settings(options: GuiOptions, settings: Settings) -> None:
@@ -148,10 +155,10 @@ def _prewarm_imports() -> None:
         except ImportError:  # the vision thread reports a missing OpenCV properly
             pass
 
-    threading.Thread(target=work, name="emotune-prewarm", daemon=True).start()
+    BackgroundTasks("emotune-prewarm").run(work)
 
 
-def _start_mpris(controller: Any, window: Any) -> None:
+def _start_mpris(controller: AppController, window: MainWindow) -> None:
     """Desktop media controls over D-Bus; without a session bus the app runs as before."""
     from emotune.paths import user_data_dir
     from emotune.ui.mpris import start_mpris
@@ -184,7 +191,8 @@ def run_app(options: GuiOptions) -> int:
         icon.addFile(str(path))
     app.setWindowIcon(icon)
 
-    from emotune.ui.controller import AppController, mood_config
+    from emotune.ui.camera_control import mood_config
+    from emotune.ui.controller import AppController
     from emotune.ui.main_window import MainWindow
     from emotune.ui.responsiveness import TimerLagProbe
     from emotune.ui.theme import apply_theme
@@ -207,11 +215,9 @@ def run_app(options: GuiOptions) -> int:
     )
     controller.restore_geometry()
     if settings.problem:  # EMOTUNE_HOME is a file or read-only: run, but say nothing is saved
-        window.banners.show_banner("settings", settings.problem, "warning")
-    audio = _AudioStarter(controller)
-    audio.ready.connect(controller.attach_dj)
+        window.banners.show_banner("settings", settings.problem, BannerLevel.WARNING)
     # libvlc takes most of a CPU-second to start: not before the first picture is on screen.
-    controller.startup_settled.connect(lambda: audio.start(settings, options.no_audio))
+    controller.startup_settled.connect(lambda: _start_audio(controller, settings, options.no_audio))
     window.show()
     controller.start()
     # Media keys can wait for the first picture, like the other background start-up work.

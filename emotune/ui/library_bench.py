@@ -23,8 +23,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from emotune.emotions import EMOTIONS
 from emotune.music.track import Track
@@ -127,7 +127,7 @@ def run_once(tracks: list[Track], query: str = "night dance") -> dict[str, float
 
     view.model.counts_changed.connect(shown)
 
-    def press(action: Any) -> Any:
+    def press(action: Callable[[], object]) -> Callable[[], None]:
         def run() -> None:
             pressed[0] = time.perf_counter()
             action()
@@ -135,7 +135,7 @@ def run_once(tracks: list[Track], query: str = "night dance") -> dict[str, float
         return run
 
     probe = TimerLagProbe(parent=window)
-    steps: list[Any] = [press(lambda c=c: view.search.insert(c)) for c in query]
+    steps: list[Callable[[], None]] = [press(lambda c=c: view.search.insert(c)) for c in query]
     steps += [press(view.search.backspace) for _ in query]
     steps += [
         press(lambda: view.mood.setCurrentIndex(4)),
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     tracks = fake_library(args.tracks)
     runs = [run_once(tracks) for _ in range(args.runs)]
-    report: dict[str, Any] = {"tracks": args.tracks, "runs": args.runs}
+    report: dict[str, object] = {"tracks": args.tracks, "runs": args.runs}
     for key in runs[0]:
         values = [run[key] for run in runs]
         report[key] = round(statistics.median(values), 4 if key == "open_s" else 1)

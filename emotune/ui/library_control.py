@@ -1,35 +1,46 @@
 """The Library menu and the background scan: choose a folder, rescan with progress.
 
-The scan runs in a :class:`ScanWorker` thread; progress goes to the status bar, the result to
+The scan runs as a :class:`ScanJob` in the background; progress goes to the status bar, the result to
 the emoji bar (tracks per mood), the status bar's track count and :attr:`LibraryControl.loaded`.
 An empty library gets a banner with a button to choose a folder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import concurrent.futures
+import logging
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
-from emotune.ui.workers.scan_worker import ScanWorker, start_scan
+from emotune.ui.widgets.banner import BannerLevel
+from emotune.ui.workers.background import BackgroundTasks
+from emotune.ui.workers.scan_worker import ScanJob, Scanner
+
+if TYPE_CHECKING:
+    from emotune.music.scanner import ScanReport
+    from emotune.music.track import Track
+
+log = logging.getLogger(__name__)
 
 
 class LibraryControl(QObject):
     """Runs scans one at a time and shows their progress and outcome."""
 
     loaded = Signal(object)  # ScanReport, on the GUI thread
+    _progress = Signal(int, int, str)  # done, total, path: emitted by the scan, shown here
 
     def __init__(
         self,
         window: MainWindow,
         settings: Settings,
         folders: list[Path] | None = None,
-        scanner: Callable[..., Any] | None = None,
+        scanner: Scanner | None = None,
         parent: QObject | None = None,
     ) -> None:
         """``folders`` ``None`` scans the demo library plus the folders in the settings."""
@@ -38,36 +49,57 @@ class LibraryControl(QObject):
         self.settings = settings
         self.folders = folders
         self._scanner = scanner
-        self.thread: QThread | None = None
-        self._worker: ScanWorker | None = None
-        self.tracks: list[Any] = []
+        self._tasks = BackgroundTasks("emotune-scan", parent=self)
+        self._job: ScanJob | None = None  # the scan running now
+        self._running: Future[None] | None = None
+        self.tracks: list[Track] = []
         self._rescan_pending = False
         window.choose_folder_action.triggered.connect(self.choose_folder)
         window.rescan_action.triggered.connect(self.rescan)
         window.progress_cancel.clicked.connect(self.cancel)
+        self._progress.connect(self._on_progress)  # queued: the scan emits it on its thread
+
+    @property
+    def scanning(self) -> bool:
+        """Whether a scan is running."""
+        return self._job is not None
 
     def rescan(self) -> None:
         """Scan in the background. While a scan is running, one more is queued to follow it:
         the running one may already have read a file that changed since (e.g. just tagged)."""
-        if self.thread is not None and self.thread.isRunning():
+        if self._job is not None:
             self._rescan_pending = True
             return
         self._rescan_pending = False
-        worker = ScanWorker(self.folders, scanner=self._scanner)
-        # Bound methods of this GUI-thread object, never lambdas: those would run on the scan thread.
-        worker.progress.connect(self._on_progress)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
-        worker.cancelled.connect(self.window.hide_progress)
-        self._worker = worker
+        self._job = ScanJob(self.folders, self._progress.emit, scanner=self._scanner)
         self.window.show_progress("Scanning library", 0, 0)
-        self.thread = start_scan(worker, self)
+        self._running = self._tasks.run(self._job, self._on_done)
 
     def cancel(self) -> None:
         """Stop the running scan at the next file (and drop a queued one)."""
         self._rescan_pending = False
-        if self._worker is not None:
-            self._worker.cancel()
+        if self._job is not None:
+            self._job.cancel()
+
+    def close(self, timeout: float = 3.0) -> None:
+        """Window closing: cancel the scan and give it ``timeout`` s to stop (a slow disk may not)."""
+        self.cancel()
+        if self._running is not None:
+            _done, pending = concurrent.futures.wait([self._running], timeout)
+            if pending:
+                log.warning("the library scan did not stop in time; leaving it to finish")
+        self._tasks.close(wait=False)
+
+    def _on_done(self, report: ScanReport | None, error: Exception | None) -> None:
+        self._job = None
+        self._running = None
+        if error is not None:  # a broken library must not take the app down
+            log.error("library scan failed", exc_info=error)
+            self._on_failed(f"The library scan failed: {error}")
+        elif report is None:  # cancelled
+            self.window.hide_progress()
+        else:
+            self._on_finished(report)
 
     def choose_folder(self) -> None:
         """Ask for a music folder, remember it and rescan."""
@@ -82,9 +114,8 @@ class LibraryControl(QObject):
         self.window.show_progress("Scanning library", done, total)
         self.window.progress.setToolTip(path)
 
-    def _on_finished(self, report: Any) -> None:
+    def _on_finished(self, report: ScanReport) -> None:
         self.window.hide_progress()
-        self._worker = None
         self.tracks = list(report.tracks)
         counts = report.counts()
         self.window.emoji_bar.set_counts(counts)
@@ -102,26 +133,19 @@ class LibraryControl(QObject):
 
     def _on_failed(self, message: str) -> None:
         self.window.hide_progress()
-        self._worker = None
-        self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", "error")
+        self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", BannerLevel.ERROR)
         self._run_pending_scan()
 
     def _run_pending_scan(self) -> None:
         if self._rescan_pending:
-            # After the worker thread has quit, so that rescan() sees no scan running.
-            QTimer.singleShot(0, self, self._start_pending_scan)
-
-    def _start_pending_scan(self) -> None:
-        if self.thread is not None and self.thread.isRunning():
-            QTimer.singleShot(50, self, self._start_pending_scan)
-            return
-        self.rescan()
+            # From the event loop, not from inside this scan's delivery.
+            QTimer.singleShot(0, self, self.rescan)
 
     def show_empty(self) -> None:
         """Banner: there is no music, and how to add some."""
         self.window.banners.show_banner(
             "library",
             "No music found. Choose a folder with your music (MP3, FLAC, OGG, M4A, WAV…).",
-            "warning",
+            BannerLevel.WARNING,
             ("Choose folder…", self.choose_folder),
         )

@@ -10,11 +10,12 @@ list comprehension over precomputed keys takes a few milliseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     Qt,
     QTimer,
@@ -23,6 +24,9 @@ from PySide6.QtCore import (
 
 from emotune.emotions import EMOTIONS, Emotion
 from emotune.ui.theme import format_time
+
+if TYPE_CHECKING:
+    from emotune.music.track import Track
 
 # Mood and where it came from right after the names: what this view is for, visible first.
 COLUMNS: tuple[str, ...] = ("Title", "Artist", "Mood", "From", "Time", "Album")
@@ -33,7 +37,7 @@ FILTER_SLICE = 20_000  # tracks searched per GUI-thread turn: a few milliseconds
 _Index = QModelIndex | QPersistentModelIndex
 
 
-def source_text(track: Any) -> str:
+def source_text(track: Track) -> str:
     """Where the track's mood came from, e.g. ``tag``, ``folder`` or ``analysis · 96 BPM · minor``."""
     source = str(getattr(track, "source", "") or "default")
     if source != "analysis":
@@ -86,10 +90,10 @@ class LibraryModel(QAbstractTableModel):
 
     counts_changed = Signal(int, int)  # shown, total
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         """An empty library."""
         super().__init__(parent)
-        self._tracks: list[Any] = []
+        self._tracks: list[Track] = []
         self._search: list[str] = []  # casefolded "title artist album file" per track
         self._emotion: list[int] = []  # Emotion value per track
         self._order: list[int] = []  # every track index, in the current sort order
@@ -106,7 +110,7 @@ class LibraryModel(QAbstractTableModel):
 
     # -- contents ------------------------------------------------------------------------------
 
-    def set_tracks(self, tracks: Sequence[Any]) -> None:
+    def set_tracks(self, tracks: Sequence[Track]) -> None:
         """A new scan: keep the search, mood filter and sort the user chose."""
         self._job = None
         self._needle, self._mood = self._wanted
@@ -122,11 +126,11 @@ class LibraryModel(QAbstractTableModel):
         self.endResetModel()
         self.counts_changed.emit(len(self._rows), len(self._tracks))
 
-    def track(self, row: int) -> Any:
+    def track(self, row: int) -> Track:
         """The track shown at ``row``."""
         return self._tracks[self._rows[row]]
 
-    def tracks_at(self, rows: Sequence[int]) -> list[Any]:
+    def tracks_at(self, rows: Sequence[int]) -> list[Track]:
         """The tracks shown at ``rows`` (in the order given)."""
         return [self._tracks[self._rows[row]] for row in rows if 0 <= row < len(self._rows)]
 
@@ -201,9 +205,10 @@ class LibraryModel(QAbstractTableModel):
 
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
         tracks = self._tracks
-        key: Any
+        # One sort key per track; its type depends on the column (text, tuple, number).
+        values: Sequence[object]
         if column == TITLE:
-            values: list[Any] = [t.title.casefold() for t in tracks]
+            values = [t.title.casefold() for t in tracks]
         elif column == ARTIST:
             values = [(t.artist.casefold(), t.album.casefold(), t.title.casefold()) for t in tracks]
         elif column == ALBUM:
@@ -231,13 +236,13 @@ class LibraryModel(QAbstractTableModel):
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:  # noqa: N802
+    ) -> str | None:  # noqa: N802
         """Column titles."""
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | int | Track | None:
         """Text for the cell (formatted now: only rows on screen are asked for)."""
         if not index.isValid():
             return None

@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import ClassInfo, Property, QMetaType, QObject, Signal, Slot
 from PySide6.QtDBus import (
@@ -27,6 +27,14 @@ from PySide6.QtDBus import (
     QDBusMessage,
     QDBusObjectPath,
 )
+
+from emotune.music.player import PlayerState
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QImage
+
+    from emotune.music.dj import DJState
+    from emotune.ui.player_control import PlayerControl
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +46,8 @@ PROPERTIES_INTERFACE = "org.freedesktop.DBus.Properties"
 TRACK_PATH_PREFIX = "/org/emotune/track/"
 NO_TRACK = "/org/mpris/MediaPlayer2/TrackList/NoTrack"  # the spec's "nothing here" track id
 
-_PLAYBACK_STATUS = {"playing": "Playing", "paused": "Paused"}  # anything else is "Stopped"
+# MPRIS's names for the player's states; anything else is "Stopped".
+_PLAYBACK_STATUS = {PlayerState.PLAYING: "Playing", PlayerState.PAUSED: "Paused"}
 
 
 def track_object_path(entry_id: int) -> str:
@@ -46,19 +55,18 @@ def track_object_path(entry_id: int) -> str:
     return f"{TRACK_PATH_PREFIX}{int(entry_id)}"
 
 
-def playback_status(state: Any) -> str:
+def playback_status(state: DJState | None) -> str:
     """``Playing``, ``Paused`` or ``Stopped`` for a DJState (or ``None``)."""
-    value = getattr(getattr(state, "player_state", None), "value", "")
-    return _PLAYBACK_STATUS.get(value, "Stopped")
+    return _PLAYBACK_STATUS.get(getattr(state, "player_state", None), "Stopped")
 
 
-def metadata(state: Any, art_url: str | None = None) -> dict[str, Any]:
+def metadata(state: DJState | None, art_url: str | None = None) -> dict[str, object]:
     """The MPRIS ``Metadata`` map of the current entry (only the NoTrack id when idle)."""
     entry = getattr(state, "current", None)
     if entry is None:
         return {"mpris:trackid": QDBusObjectPath(NO_TRACK)}
     track = entry.track
-    data: dict[str, Any] = {
+    data: dict[str, object] = {
         "mpris:trackid": QDBusObjectPath(track_object_path(entry.id)),
         "xesam:title": track.title or Path(track.path).stem,
         "xesam:url": Path(track.path).as_uri()
@@ -205,7 +213,7 @@ class MprisService(QObject):
 
     def __init__(
         self,
-        control: Any,
+        control: PlayerControl,
         connection: QDBusConnection,
         *,
         raise_window: Callable[[], None] | None = None,
@@ -222,7 +230,7 @@ class MprisService(QObject):
         self._quit = quit_app
         self._art_dir = art_dir
         self._art: tuple[str, str] | None = None  # (track path, file URL of its cover)
-        self._published: dict[str, Any] = {}
+        self._published: dict[str, object] = {}
         self.root = RootAdaptor(self)
         self.player = PlayerAdaptor(self)
         control.state_rendered.connect(self._on_state)
@@ -254,7 +262,7 @@ class MprisService(QObject):
     # -- what the adaptors read -------------------------------------------------------------------
 
     @property
-    def state(self) -> Any:
+    def state(self) -> DJState | None:
         """The latest DJ snapshot the window showed (``None`` before the player started)."""
         return self.control.state
 
@@ -262,7 +270,7 @@ class MprisService(QObject):
         """``Playing``, ``Paused`` or ``Stopped``."""
         return playback_status(self.state)
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, object]:
         """The current track's metadata map."""
         current = getattr(self.state, "current", None)
         art = None
@@ -340,7 +348,7 @@ class MprisService(QObject):
 
     # -- change notification -------------------------------------------------------------------
 
-    def _player_properties(self) -> dict[str, Any]:
+    def _player_properties(self) -> dict[str, object]:
         return {
             "PlaybackStatus": self.playback_status(),
             "Metadata": self.metadata(),
@@ -352,7 +360,7 @@ class MprisService(QObject):
             "CanSeek": self.can_seek(),
         }
 
-    def _on_state(self, _state: Any) -> None:
+    def _on_state(self, _state: DJState) -> None:
         self._publish()
 
     def _publish(self) -> None:
@@ -370,7 +378,7 @@ class MprisService(QObject):
         signal.setArguments([PLAYER_INTERFACE, changed, _empty_string_list()])
         self.connection.send(signal)
 
-    def _on_cover(self, path: str, image: Any) -> None:
+    def _on_cover(self, path: str, image: QImage | None) -> None:
         """Save the playing track's embedded cover where ``mpris:artUrl`` can point to it."""
         current = getattr(self.state, "current", None)
         if (
@@ -393,7 +401,7 @@ class MprisService(QObject):
         self._publish()
 
 
-def _differs(old: Any, new: Any) -> bool:
+def _differs(old: object, new: object) -> bool:
     """Compare property values (object paths compare by their text)."""
     if isinstance(old, dict) and isinstance(new, dict):
         if old.keys() != new.keys():
@@ -414,7 +422,7 @@ def session_bus_problem(connection: QDBusConnection | None = None) -> str | None
 
 
 def start_mpris(
-    control: Any,
+    control: PlayerControl,
     *,
     connection: QDBusConnection | None = None,
     raise_window: Callable[[], None] | None = None,

@@ -21,29 +21,34 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+
+from emotune.music.dj import DJEvent
+
+if TYPE_CHECKING:
+    from emotune.music.dj import MoodDJ
 
 log = logging.getLogger(__name__)
 
 
 class PlayerBridge(QObject):
-    """Qt signals mirroring :data:`emotune.music.dj.EVENTS`, plus state snapshots."""
+    """Qt signals for the DJ events the window shows, plus state snapshots.
 
-    now_playing = Signal(object)  # QueueEntry
-    track_ended = Signal(object)  # QueueEntry
+    Events that only change what is queued or playing (now playing, queue changed, mood changed)
+    are not relayed one by one: they ask for a fresh :attr:`state_changed` snapshot instead.
+    """
+
     skipped = Signal(object)  # Skip (track, reason)
-    queue_changed = Signal()
     finished = Signal()
     position = Signal(float, object)  # seconds, duration | None
-    mood_changed = Signal(object, bool)  # Mood, pinned
     strategy_changed = Signal(str)
     volume_changed = Signal(int)
     notice = Signal(object)  # recommender Note
     state_changed = Signal(object)  # DJState, taken on the player thread
 
-    def __init__(self, dj: Any, parent: QObject | None = None) -> None:
+    def __init__(self, dj: MoodDJ, parent: QObject | None = None) -> None:
         """Listen to ``dj`` (a MoodDJ) and start the player thread."""
         super().__init__(parent)
         self.dj = dj
@@ -52,20 +57,26 @@ class PlayerBridge(QObject):
         self._publish_pending = False
         self._lock = threading.Lock()
         self._disconnects: list[Callable[[], None]] = [
-            dj.connect("now_playing", self._relay(self.now_playing, refresh=True)),
-            dj.connect("track_ended", self._relay(self.track_ended)),
-            dj.connect("skipped", self._relay(self.skipped, refresh=True)),
-            dj.connect("queue_changed", self._relay(self.queue_changed, refresh=True)),
-            dj.connect("finished", self._relay(self.finished, refresh=True)),
-            dj.connect("position", lambda seconds, duration: self.position.emit(float(seconds), duration)),
-            dj.connect("mood_changed", lambda mood, pinned: (self.mood_changed.emit(mood, bool(pinned)), self.request_state())),
-            dj.connect("strategy_changed", self._relay(self.strategy_changed)),
-            dj.connect("volume_changed", lambda volume: self.volume_changed.emit(int(volume))),
-            dj.connect("notice", self._relay(self.notice)),
+            dj.connect(DJEvent.NOW_PLAYING, self._refresh),
+            dj.connect(DJEvent.SKIPPED, self._relay(self.skipped, refresh=True)),
+            dj.connect(DJEvent.QUEUE_CHANGED, self._refresh),
+            dj.connect(DJEvent.FINISHED, self._relay(self.finished, refresh=True)),
+            dj.connect(
+                DJEvent.POSITION,
+                lambda seconds, duration: self.position.emit(float(seconds), duration),
+            ),
+            dj.connect(DJEvent.MOOD_CHANGED, self._refresh),
+            dj.connect(DJEvent.STRATEGY_CHANGED, self._relay(self.strategy_changed)),
+            dj.connect(DJEvent.VOLUME_CHANGED, lambda volume: self.volume_changed.emit(int(volume))),
+            dj.connect(DJEvent.NOTICE, self._relay(self.notice)),
         ]
 
-    def _relay(self, signal: Any, refresh: bool = False) -> Callable[..., None]:
-        def relay(*args: Any) -> None:
+    def _refresh(self, *_args: object) -> None:
+        """A DJ event that changes the snapshot: ask for a fresh one."""
+        self.request_state()
+
+    def _relay(self, signal: SignalInstance, refresh: bool = False) -> Callable[..., None]:
+        def relay(*args: object) -> None:
             signal.emit(*args)
             if refresh:
                 self.request_state()
@@ -74,7 +85,7 @@ class PlayerBridge(QObject):
 
     # -- commands --------------------------------------------------------------------------
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future | None:
+    def submit(self, fn: Callable[..., object], *args: object) -> Future | None:
         """Run ``fn(*args)`` on the player thread (in order), then publish the new state."""
         if self._closed:
             return None
@@ -119,9 +130,10 @@ class PlayerBridge(QObject):
 
     # -- wiring -----------------------------------------------------------------------------
 
-    def connect_to(self, signal_name: str, slot: Callable[..., Any]) -> None:
+    @staticmethod
+    def connect_to(signal: SignalInstance, slot: Callable[..., object]) -> None:
         """Connect one of this bridge's signals to ``slot`` with a queued connection."""
-        getattr(self, signal_name).connect(slot, Qt.ConnectionType.QueuedConnection)
+        signal.connect(slot, Qt.ConnectionType.QueuedConnection)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop listening, close the DJ (and its backend) on the player thread, end the thread."""

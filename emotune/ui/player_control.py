@@ -13,18 +13,27 @@ what the user chose meanwhile.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QImage
 
 from emotune.emotions import Emotion
+from emotune.music.player import PlayerState
 from emotune.music.recommender import EMPTY_MOOD, Note
 from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_bridge import PlayerBridge
+from emotune.ui.widgets.banner import BannerLevel
 from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
 from emotune.ui.workers.cover_loader import CoverLoader
+
+if TYPE_CHECKING:
+    from emotune.music.dj import DJState, MoodDJ
+    from emotune.music.queue import QueueEntry, Skip
+    from emotune.music.track import Track
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +51,16 @@ class PlayerControl(QObject):
         super().__init__(parent)
         self.window = window
         self.settings = settings
-        self.dj: Any | None = None
+        self.dj: MoodDJ | None = None
         self.bridge: PlayerBridge | None = None
-        self.state: Any = None  # the latest DJState from the player thread
+        self.state: DJState | None = None  # the latest snapshot from the player thread
+        # The mood pinned by hand (None: follow the camera). This is the window's one record of
+        # it: every pin goes through :meth:`pin`, which also tells the DJ once it exists.
+        self.pinned: Emotion | None = None
         self.position = 0.0  # seconds into the current track, as last reported
         self._shown_entry_id: int | None = None
         self._cover_path: str | None = None
-        self._empty_mood_note: Any = None  # the "No tracks tagged ..." note on the banner
+        self._empty_mood_note: Note | None = None  # the "No tracks tagged ..." note on the banner
         self.covers = CoverLoader(self)
         self.covers.loaded.connect(self._on_cover)
 
@@ -82,24 +94,24 @@ class PlayerControl(QObject):
 
     # -- the DJ arrives ------------------------------------------------------------------------
 
-    def attach(self, dj: Any, note: str | None = None) -> None:
+    def attach(self, dj: MoodDJ, note: str | None = None) -> None:
         """Start using ``dj``; the volume and strategy shown now win over the DJ's saved ones."""
         self.dj = dj
         self.bridge = PlayerBridge(dj, self)
         b = self.bridge
-        b.connect_to("state_changed", self._on_state)
-        b.connect_to("position", self._on_position)
-        b.connect_to("finished", self._on_finished)
-        b.connect_to("skipped", self._on_skipped)
-        b.connect_to("notice", self._on_notice)
-        b.connect_to("volume_changed", self.window.player.set_volume)
-        b.connect_to("strategy_changed", self.window.player.set_strategy)
+        b.connect_to(b.state_changed, self._on_state)
+        b.connect_to(b.position, self._on_position)
+        b.connect_to(b.finished, self._on_finished)
+        b.connect_to(b.skipped, self._on_skipped)
+        b.connect_to(b.notice, self._on_notice)
+        b.connect_to(b.volume_changed, self.window.player.set_volume)
+        b.connect_to(b.strategy_changed, self.window.player.set_strategy)
         backend = getattr(dj, "backend", None)
         name = getattr(backend, "name", "?")
         silent = name == "null" or getattr(backend, "dummy_audio", False)
         self.window.audio_label.setText("🔇 no audio" if silent else f"audio: {name}")
         if note:
-            self.window.banners.show_banner("audio", note, "warning")
+            self.window.banners.show_banner("audio", note, BannerLevel.WARNING)
         b.submit(setattr, dj, "volume", self.window.player.volume.value())
         b.submit(setattr, dj, "strategy", self.window.player.strategy.currentData())
         device = self.settings.get(Setting.AUDIO_DEVICE)
@@ -112,7 +124,7 @@ class PlayerControl(QObject):
         """Whether the audio backend (and so the DJ) is there."""
         return self.dj is not None
 
-    def command(self, fn: Any, *args: Any) -> None:
+    def command(self, fn: Callable[..., object], *args: object) -> None:
         """Run ``fn(*args)`` on the player thread; dropped while the backend is starting."""
         if self.bridge is not None:
             self.bridge.submit(fn, *args)
@@ -212,7 +224,7 @@ class PlayerControl(QObject):
         if backend is not None:
             self.command(backend.set_output_device, device_id or None)
 
-    def set_tracks(self, tracks: list[Any]) -> None:
+    def set_tracks(self, tracks: list[Track]) -> None:
         """A (re)scanned library."""
         if self.dj is not None:
             self.command(self.dj.set_tracks, tracks)
@@ -224,6 +236,7 @@ class PlayerControl(QObject):
 
     def pin(self, emotion: Emotion | None) -> None:
         """Follow ``emotion`` until released; ``None`` releases the pin (back to the camera)."""
+        self.pinned = emotion
         if self.dj is None:
             return
         if emotion is None:
@@ -249,7 +262,7 @@ class PlayerControl(QObject):
         upcoming = self.state.upcoming if self.state is not None else []
         return upcoming[row].id if 0 <= row < len(upcoming) else None
 
-    def _edit(self, method: str, row: int, *args: Any) -> None:
+    def _edit(self, method: str, row: int, *args: object) -> None:
         entry_id = self._entry_id(row)
         if self.dj is not None and entry_id is not None:
             self.command(getattr(self.dj, method), entry_id, *args)
@@ -275,24 +288,24 @@ class PlayerControl(QObject):
         if self.dj is not None:
             self.command(self.dj.clear_upcoming)
 
-    def enqueue(self, tracks: list[Any], play_next: bool = False) -> None:
+    def enqueue(self, tracks: list[Track], play_next: bool = False) -> None:
         """Queue tracks as the listener's (the library view's Play next / Add to queue)."""
         if self.dj is not None and tracks:
             self.command(lambda: self.dj.enqueue(tracks, play_next=play_next))
 
-    def play_track_now(self, track: Any) -> None:
+    def play_track_now(self, track: Track) -> None:
         """Play ``track`` at once (the library view's Play now)."""
         if self.dj is not None:
             self.command(self.dj.play_now, track)
 
     # -- news from the player thread (queued to the GUI thread) ------------------------------
 
-    def _on_state(self, state: Any) -> None:
+    def _on_state(self, state: DJState) -> None:
         """Render a DJState snapshot: play button, current track, position, queue."""
         self.state = state
         panel = self.window.player
-        panel.set_playing(getattr(state.player_state, "value", "") == "playing")
-        panel.set_paused(getattr(state.player_state, "value", "") == "paused")
+        panel.set_playing(state.player_state is PlayerState.PLAYING)
+        panel.set_paused(state.player_state is PlayerState.PAUSED)
         current = state.current
         if current is None:
             if self._shown_entry_id is not None or panel.title.text() != "Nothing playing":
@@ -311,7 +324,7 @@ class PlayerControl(QObject):
             self._empty_mood_note = None
             self.window.banners.dismiss("library-mood")
 
-    def _show_entry(self, entry: Any) -> None:
+    def _show_entry(self, entry: QueueEntry) -> None:
         self._shown_entry_id = entry.id
         track = entry.track
         self.window.player.set_track(track.title, track.artist, track.album, track.emotion, entry.reason, track.duration)
@@ -319,21 +332,21 @@ class PlayerControl(QObject):
         if getattr(track, "has_cover", False):
             self.covers.request(track.path)
 
-    def _on_cover(self, path: str, image: Any) -> None:
+    def _on_cover(self, path: str, image: QImage | None) -> None:
         if path == self._cover_path and image is not None:
             current = self.state.current if self.state is not None else None
             self.window.player.set_cover(image, current.track.emotion if current else None)
 
-    def _on_position(self, seconds: float, duration: Any) -> None:
+    def _on_position(self, seconds: float, duration: float | None) -> None:
         self.position = seconds
         self.window.player.set_position(seconds, duration)
 
     def _on_finished(self) -> None:
         self.window.player.set_playing(False)
 
-    def _on_skipped(self, skip: Any) -> None:
+    def _on_skipped(self, skip: Skip) -> None:
         name = Path(str(skip.track.path)).name
-        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", "info")
+        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", BannerLevel.INFO)
         dismiss_later(self.window, "skipped", 8000)
 
 
@@ -342,7 +355,7 @@ class PlayerControl(QObject):
         softer notes ("nothing very close, using the nearest") go next to the queue instead."""
         if note.kind == EMPTY_MOOD:
             self._empty_mood_note = note
-            self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", "warning")
+            self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", BannerLevel.WARNING)
             dismiss_later(self.window, "library-mood", 15000)
         else:
             self.window.set_queue_note(note.text)

@@ -8,7 +8,7 @@ camera, a rescan for folders) and saves them in the settings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,8 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emotune.settings import Setting
+from emotune.settings import Setting, Settings
 from emotune.ui.widgets.player_panel import STRATEGIES
+
+if TYPE_CHECKING:
+    from emotune.ui.controller import AppController
 
 HOLD_RANGE = (0.5, 30.0)  # seconds: faster is jumpy, slower hardly follows at all
 FALLBACK_CAMERAS = 4  # indexes offered when no camera can be listed by name
@@ -55,12 +58,12 @@ class PreferencesDialog(QDialog):
 
     def __init__(
         self,
-        values: dict[str, Any],
+        settings: Settings,
         cameras: list[tuple[int, str]],
         parent: QWidget | None = None,
     ) -> None:
-        """``values`` holds the current settings, checked by the schema (music_hold_s, strategy,
-        camera_index, start_camera_off, library_folders, audio_device)."""
+        """Show the current ``settings`` (typed and checked by their schema); ``cameras`` are
+        (index, label) choices."""
         super().__init__(parent)
         self.setWindowTitle("EmoTune Preferences")
         self.setMinimumWidth(520)
@@ -70,7 +73,7 @@ class PreferencesDialog(QDialog):
         self.hold.setSingleStep(0.5)
         self.hold.setDecimals(1)
         self.hold.setSuffix(" s")
-        self.hold.setValue(float(values["music_hold_s"]))
+        self.hold.setValue(settings.get(Setting.MUSIC_HOLD_S))
         self.hold.setToolTip("How long a new mood must hold before the music follows it")
         self.hold.valueChanged.connect(self.music_hold_changed)
 
@@ -78,7 +81,7 @@ class PreferencesDialog(QDialog):
         for key, label, tip in STRATEGIES:
             self.strategy.addItem(label, key)
             self.strategy.setItemData(self.strategy.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self._select(self.strategy, values["strategy"])
+        self._select(self.strategy, settings.get(Setting.STRATEGY))
         self.strategy.currentIndexChanged.connect(
             lambda i: self.strategy_changed.emit(self.strategy.itemData(i))
         )
@@ -86,19 +89,19 @@ class PreferencesDialog(QDialog):
         self.camera = QComboBox(self)
         for index, label in cameras:
             self.camera.addItem(label, index)
-        self._select(self.camera, int(values["camera_index"]))
+        self._select(self.camera, settings.get(Setting.CAMERA_INDEX))
         self.camera.currentIndexChanged.connect(
             lambda i: self.camera_changed.emit(int(self.camera.itemData(i)))
         )
         self.camera_off = QCheckBox("Start with the camera off", self)
-        self.camera_off.setChecked(bool(values["start_camera_off"]))
+        self.camera_off.setChecked(settings.get(Setting.START_CAMERA_OFF))
         self.camera_off.setToolTip(
             "Nothing is captured until you switch it on (Camera ▸ Camera on)"
         )
         self.camera_off.toggled.connect(self.start_camera_off_changed)
 
         self.folders = QListWidget(self)
-        self.folders.addItems([str(f) for f in values["library_folders"]])
+        self.folders.addItems([str(f) for f in settings.get(Setting.LIBRARY_FOLDERS)])
         self.folders.setMinimumHeight(80)
         self.folders.setAccessibleName("Library folders")
         add = QPushButton("Add…", self)
@@ -119,7 +122,7 @@ class PreferencesDialog(QDialog):
 
         self.audio = QComboBox(self)
         self.audio.addItem("System default", None)
-        self._saved_device = values["audio_device"]
+        self._saved_device = settings.get(Setting.AUDIO_DEVICE)
         self.audio.currentIndexChanged.connect(
             lambda i: self.audio_device_changed.emit(self.audio.itemData(i))
         )
@@ -145,7 +148,7 @@ class PreferencesDialog(QDialog):
         layout.addLayout(footer)
 
     @staticmethod
-    def _select(combo: QComboBox, data: Any) -> None:
+    def _select(combo: QComboBox, data: object) -> None:
         index = combo.findData(data)
         if index >= 0:
             combo.blockSignals(True)
@@ -189,7 +192,7 @@ class PreferencesControl(QObject):
 
     music_hold_changed = Signal(float)  # for the mood filter (it also reads the setting)
 
-    def __init__(self, controller: Any, parent: QObject | None = None) -> None:
+    def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         """Connect to File ▸ Preferences…."""
         super().__init__(parent)
         self.controller = controller
@@ -197,25 +200,13 @@ class PreferencesControl(QObject):
         self.dialog: PreferencesDialog | None = None
         controller.window.preferences_action.triggered.connect(self.open)
 
-    def values(self) -> dict[str, Any]:
-        """The settings the dialog shows."""
-        keys = (
-            "music_hold_s",
-            "strategy",
-            "camera_index",
-            "start_camera_off",
-            "library_folders",
-            "audio_device",
-        )
-        return {key: self.settings.get(key) for key in keys}
-
     def open(self) -> PreferencesDialog:
         """Show the dialog (one at a time) and return it."""
         if self.dialog is not None:
             self.dialog.raise_()
             self.dialog.activateWindow()
             return self.dialog
-        dialog = PreferencesDialog(self.values(), camera_choices(), self.controller.window)
+        dialog = PreferencesDialog(self.settings, camera_choices(), self.controller.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(self._forget_dialog)
         dialog.music_hold_changed.connect(self.set_music_hold)
@@ -248,11 +239,7 @@ class PreferencesControl(QObject):
 
     def set_camera(self, index: int) -> None:
         """Use camera ``index`` from now on; switch to it now if the camera is on."""
-        self.settings.set(Setting.CAMERA_INDEX, int(index))
-        if self.controller.capturing:
-            self.controller.open_source(str(index))
-        else:
-            self.controller.source_spec = str(index)
+        self.controller.camera.use_camera(index)
 
     def set_folders(self, folders: list[str]) -> None:
         """New music folders: remember them and rescan."""

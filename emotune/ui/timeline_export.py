@@ -1,25 +1,29 @@
 """File ▸ Export mood timeline…: the timeline's samples as CSV, and a PNG of the widget.
 
 The rows are copied and the picture grabbed on the GUI thread (both quick); the files are
-written on a helper thread and the outcome comes back as a signal, so a slow disk never
+written on a background thread (:class:`BackgroundTasks`) and the outcome comes back to the GUI thread, so a slow disk never
 freezes the window. The CSV format lives in :mod:`emotune.timeline_csv` (shared with the CLI).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
 from emotune.emotions import Emotion
 from emotune.mood import MoodState
-from emotune.timeline_csv import write_timeline_csv
+from emotune.timeline_csv import TimelineMode, write_timeline_csv
+from emotune.ui.main_window import MainWindow
+from emotune.ui.widgets.banner import BannerLevel
+from emotune.ui.widgets.timeline import TimelineSample
+from emotune.ui.workers.background import BackgroundTasks
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +35,11 @@ class ExportRow:
     timestamp: float  # seconds since the first exported sample
     mood: Emotion | None
     music_mood: Emotion | None
-    state: MoodState | str  # the filter's state, or "manual" (pinned) / "off" (camera off)
+    state: MoodState | TimelineMode  # the filter's state, or pinned by hand / camera off
     probabilities: tuple[float, ...] | None
 
 
-def export_rows(samples: list[Any]) -> list[ExportRow]:
+def export_rows(samples: Sequence[TimelineSample]) -> list[ExportRow]:
     """Timeline samples (oldest first) as CSV rows, timed from the first one."""
     if not samples:
         return []
@@ -46,10 +50,10 @@ def export_rows(samples: list[Any]) -> list[ExportRow]:
     ]
 
 
-def _state_of(sample: Any) -> MoodState | str:
+def _state_of(sample: TimelineSample) -> MoodState | TimelineMode:
     if sample.pinned:
-        return "manual"
-    return sample.state if sample.state is not None else "off"
+        return TimelineMode.MANUAL
+    return sample.state if sample.state is not None else TimelineMode.OFF
 
 
 def png_path_for(csv_path: Path) -> Path:
@@ -69,13 +73,11 @@ def write_export(rows: list[ExportRow], image: QImage, csv_path: Path) -> tuple[
 class TimelineExporter(QObject):
     """Asks where to save, then writes in the background and reports in the status bar."""
 
-    finished = Signal(object, object)  # (csv Path, png Path) or None, error text or None
-
-    def __init__(self, window: Any, parent: QObject | None = None) -> None:
+    def __init__(self, window: MainWindow, parent: QObject | None = None) -> None:
         """Connect to the window's File ▸ Export action."""
         super().__init__(parent)
         self.window = window
-        self.finished.connect(self._on_finished)
+        self._tasks = BackgroundTasks("emotune-export", parent=self)
         window.export_timeline_action.triggered.connect(self.ask_and_export)
 
     def ask_and_export(self) -> None:
@@ -89,8 +91,8 @@ class TimelineExporter(QObject):
         if path:
             self.export(Path(path) if path.lower().endswith(".csv") else Path(path + ".csv"))
 
-    def export(self, csv_path: Path) -> threading.Thread | None:
-        """Write ``csv_path`` and its PNG; returns the writing thread (``None`` if nothing to write)."""
+    def export(self, csv_path: Path) -> Future[None] | None:
+        """Write ``csv_path`` and its PNG; returns the job (``None`` if nothing to write)."""
         rows = export_rows(self.window.timeline.log())
         if not rows:
             self.window.statusBar().showMessage(
@@ -98,24 +100,13 @@ class TimelineExporter(QObject):
             )
             return None
         image = self.window.timeline.grab().toImage()
+        return self._tasks.run(lambda: write_export(rows, image, csv_path), self._on_finished)
 
-        def work() -> None:
-            try:
-                written = write_export(rows, image, csv_path)
-            except (OSError, ValueError) as error:
-                log.warning("exporting the timeline failed: %s", error)
-                self.finished.emit(None, str(error))
-            else:
-                self.finished.emit(written, None)
-
-        thread = threading.Thread(target=work, name="emotune-export", daemon=True)
-        thread.start()
-        return thread
-
-    def _on_finished(self, written: Any, error: str | None) -> None:
-        if error is not None:
+    def _on_finished(self, written: tuple[Path, Path] | None, error: Exception | None) -> None:
+        if error is not None or written is None:
+            log.warning("exporting the timeline failed: %s", error)
             self.window.banners.show_banner(
-                "export", f"Could not export the timeline: {error}", "error"
+                "export", f"Could not export the timeline: {error}", BannerLevel.ERROR
             )
             return
         csv_path, png = written

@@ -7,6 +7,7 @@ banner instead of stacking copies, and fixing the problem can dismiss exactly th
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum, auto
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -20,11 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-LEVELS: dict[str, tuple[str, str, str]] = {
+
+class BannerLevel(Enum):
+    """How serious a banner is: its colours and symbol."""
+
+    INFO = auto()
+    WARNING = auto()
+    ERROR = auto()
+
+
+LEVELS: dict[BannerLevel, tuple[str, str, str]] = {
     # level: (background, border, symbol)
-    "info": ("#1d2b45", "#5b8def", "ℹ"),
-    "warning": ("#3a2f12", "#f5b100", "⚠"),
-    "error": ("#3d1a1c", "#e5484d", "✖"),
+    BannerLevel.INFO: ("#1d2b45", "#5b8def", "ℹ"),
+    BannerLevel.WARNING: ("#3a2f12", "#f5b100", "⚠"),
+    BannerLevel.ERROR: ("#3d1a1c", "#e5484d", "✖"),
 }
 
 
@@ -33,7 +43,7 @@ class Banner(QFrame):
 
     closed = Signal(str)
 
-    def __init__(self, key: str, text: str, level: str = "warning", action: tuple[str, Callable[[], None]] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, key: str, text: str, level: BannerLevel = BannerLevel.WARNING, action: tuple[str, Callable[[], None]] | None = None, parent: QWidget | None = None) -> None:
         """Build a banner; ``action`` is (button text, callback)."""
         super().__init__(parent)
         if level not in LEVELS:
@@ -88,7 +98,7 @@ class BannerArea(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.hide()
 
-    def show_banner(self, key: str, text: str, level: str = "warning", action: tuple[str, Callable[[], None]] | None = None) -> Banner:
+    def show_banner(self, key: str, text: str, level: BannerLevel = BannerLevel.WARNING, action: tuple[str, Callable[[], None]] | None = None) -> Banner:
         """Show (or replace) the banner for ``key``."""
         self.dismiss(key)
         banner = Banner(key, text, level, action, self)

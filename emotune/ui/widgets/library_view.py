@@ -7,7 +7,8 @@ to show than a screenful.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
@@ -35,6 +36,9 @@ from emotune.ui.library_model import (
     TITLE,
     LibraryModel,
 )
+
+if TYPE_CHECKING:
+    from emotune.music.track import Track
 
 
 class LibraryView(QWidget):
@@ -125,7 +129,7 @@ class LibraryView(QWidget):
         layout.addLayout(actions)
         self._show_counts(0, 0)
 
-    def _tool(self, text: str, tip: str, slot: Any) -> QToolButton:
+    def _tool(self, text: str, tip: str, slot: Callable[[], object] | None) -> QToolButton:
         button = QToolButton(self)
         button.setText(text)
         button.setToolTip(tip)
@@ -134,7 +138,7 @@ class LibraryView(QWidget):
             button.clicked.connect(slot)
         return button
 
-    def set_tracks(self, tracks: list[Any]) -> None:
+    def set_tracks(self, tracks: list[Track]) -> None:
         """Show a (re)scanned library, keeping the search, filter and sort."""
         self.model.set_tracks(tracks)
 
@@ -142,7 +146,7 @@ class LibraryView(QWidget):
         """The selected rows, top to bottom."""
         return sorted(index.row() for index in self.table.selectionModel().selectedRows())
 
-    def selected_tracks(self) -> list[Any]:
+    def selected_tracks(self) -> list[Track]:
         """The selected tracks, top to bottom."""
         return self.model.tracks_at(self.selected_rows())
 

@@ -20,9 +20,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from enum import Enum, auto
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
@@ -31,12 +32,41 @@ from emotune.mood import MoodConfig, MoodSnapshot
 from emotune.ui.frames import FaceBox, FrameUpdate
 from emotune.vision.driver import VisionOptions
 
+if TYPE_CHECKING:  # annotations only: OpenCV and the model runtime load inside the thread
+    import numpy as np
+
+    from emotune.vision.calibration import NeutralCalibrator
+    from emotune.vision.pipeline import FaceResult, FramePipeline
+    from emotune.vision.sources import Frame, FrameSource, SourceEvent
+
 log = logging.getLogger(__name__)
 
-SourceFactory = Callable[[str], Any]
+SourceFactory = Callable[[str], "FrameSource"]
 """Builds an unopened frame source from a spec (camera index, video, image or folder)."""
-PipelineFactory = Callable[[VisionOptions], Any]
+PipelineFactory = Callable[[VisionOptions], "FramePipeline"]
 """Builds a FramePipeline (with a tracker) from options; may raise with a user message."""
+
+
+class SourceProblem(Enum):
+    """What the ``source_problem`` signal reports about the frame source (with a message)."""
+
+    OPEN_FAILED = auto()  # the source could not be opened
+    CAMERA_LOST = auto()  # a camera stopped sending pictures; the source is reconnecting
+    RECONNECTED = auto()  # the camera is back
+    ENDED = auto()  # a video or folder has no more frames
+    RESTARTED = auto()  # a looping video started again
+    CRASHED = auto()  # the worker loop itself failed
+
+
+class _Command(Enum):
+    """Requests from the GUI thread, drained by the loop between frames."""
+
+    OPEN = auto()
+    STOP = auto()
+    CALIBRATE = auto()
+    RESET_CALIBRATION = auto()
+    MOOD_CONFIG = auto()
+    QUIT = auto()
 
 
 @dataclass(frozen=True)
@@ -48,7 +78,7 @@ class SourceInfo:
     is_camera: bool
 
 
-def default_source_factory(spec: str) -> Any:
+def default_source_factory(spec: str) -> FrameSource:
     """A live-paced source for the GUI: videos loop, a still image repeats at 10 fps."""
     from emotune.vision.sources import FolderSource, ImageSource, VideoFileSource, open_source
 
@@ -64,7 +94,7 @@ def default_source_factory(spec: str) -> Any:
     return source
 
 
-def default_pipeline_factory(options: VisionOptions) -> Any:
+def default_pipeline_factory(options: VisionOptions) -> FramePipeline:
     """The one vision driver (:func:`emotune.vision.driver.build_pipeline`)."""
     from emotune.vision.driver import build_pipeline
 
@@ -77,7 +107,7 @@ def is_camera_spec(spec: str) -> bool:
     return text.isdigit() or text.startswith("/dev/video")
 
 
-def frame_to_qimage(image_bgr: Any, max_width: int) -> tuple[QImage, float]:
+def frame_to_qimage(image_bgr: np.ndarray, max_width: int) -> tuple[QImage, float]:
     """Downscale (for display only) and convert a BGR frame to an RGB QImage that owns its pixels.
 
     Returns the image and the scale applied (display px per frame px). Done here, on the worker,
@@ -107,7 +137,7 @@ class VisionWorker(QObject):
     frame_ready = Signal(object)  # FrameUpdate
     mood_update = Signal(object)  # MoodEvent (frozen, plain data): shown/music mood and state changes
     source_opened = Signal(object)  # SourceInfo
-    source_problem = Signal(str, str)  # kind (open_failed/camera_lost/reconnected/ended), message
+    source_problem = Signal(object, str)  # SourceProblem, message for the user
     capture_stopped = Signal()  # the source was released: nothing is being captured
     model_status = Signal(bool, str)  # loaded?, message
     calibration_progress = Signal(float)  # 0..1
@@ -130,13 +160,13 @@ class VisionWorker(QObject):
         self._pipeline_factory = pipeline_factory or default_pipeline_factory
         self.display_width = display_width
         self._min_period = 1.0 / max_fps if max_fps > 0 else 0.0
-        self._commands: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._commands: queue.SimpleQueue[tuple[_Command, object]] = queue.SimpleQueue()
         self._quit = threading.Event()
-        self._source: Any = None
+        self._source: FrameSource | None = None
         self._source_info: SourceInfo | None = None
-        self._pipeline: Any = None
+        self._pipeline: FramePipeline | None = None
         self._pipeline_failed = False
-        self._calibrator: Any = None
+        self._calibrator: NeutralCalibrator | None = None
         self._unsubscribe: Callable[[], None] | None = None
         # Frames emitted but not yet painted: above the limit frames are still analysed but not
         # sent, so a busy GUI never builds up a backlog of stale pictures.
@@ -151,28 +181,28 @@ class VisionWorker(QObject):
 
     def open_source(self, spec: str) -> None:
         """Switch to ``spec`` (camera index, video, image or folder); the old source is released."""
-        self._commands.put(("open", str(spec)))
+        self._commands.put((_Command.OPEN, str(spec)))
 
     def stop_capture(self) -> None:
         """Release the source (camera off): nothing is captured until :meth:`open_source`."""
-        self._commands.put(("stop", None))
+        self._commands.put((_Command.STOP, None))
 
     def calibrate_neutral(self, seconds: float = 4.0) -> None:
         """Record ``seconds`` of the user's resting face and store a neutral calibration."""
-        self._commands.put(("calibrate", float(seconds)))
+        self._commands.put((_Command.CALIBRATE, float(seconds)))
 
     def reset_calibration(self) -> None:
         """Forget the neutral calibration."""
-        self._commands.put(("reset_calibration", None))
+        self._commands.put((_Command.RESET_CALIBRATION, None))
 
     def set_mood_config(self, config: MoodConfig) -> None:
         """Use new mood-filter settings (e.g. the music hold time) from the next frame on."""
-        self._commands.put(("mood_config", config))
+        self._commands.put((_Command.MOOD_CONFIG, config))
 
     def request_quit(self) -> None:
         """Ask the loop to release everything and finish."""
         self._quit.set()
-        self._commands.put(("quit", None))
+        self._commands.put((_Command.QUIT, None))
 
     def frame_consumed(self) -> None:
         """The GUI painted a frame (call from the GUI thread's slot)."""
@@ -199,7 +229,7 @@ class VisionWorker(QObject):
                 self._step()
         except Exception as error:  # never let the thread die silently
             log.exception("vision worker crashed")
-            self.source_problem.emit("crashed", f"The camera worker stopped unexpectedly ({error}). Choose a source again from the Camera menu.")
+            self.source_problem.emit(SourceProblem.CRASHED, f"The camera worker stopped unexpectedly ({error}). Choose a source again from the Camera menu.")
         finally:
             self._close_source()
             self.finished.emit()
@@ -212,28 +242,28 @@ class VisionWorker(QObject):
                 return
             self._handle(command)
 
-    def _handle(self, command: tuple[str, Any]) -> None:
+    def _handle(self, command: tuple[_Command, object]) -> None:
         name, arg = command
-        if name == "open":
+        if name is _Command.OPEN:
             self._open(arg)
-        elif name == "stop":
+        elif name is _Command.STOP:
             self._close_source()
             self.capture_stopped.emit()
-        elif name == "calibrate":
+        elif name is _Command.CALIBRATE:
             self._start_calibration(arg)
-        elif name == "reset_calibration":
+        elif name is _Command.RESET_CALIBRATION:
             from emotune.vision.calibration import reset_calibration
 
             reset_calibration()
             if self._pipeline is not None:
                 self._pipeline.set_logit_bias(None)
             self.calibration_finished.emit(True, "Neutral calibration removed.")
-        elif name == "mood_config":
+        elif name is _Command.MOOD_CONFIG:
             self.options = replace(self.options, mood=arg)
             tracker = getattr(self._pipeline, "tracker", None)
             if tracker is not None:
                 tracker.config = arg  # the belief is kept; only the knobs change
-        elif name == "quit":
+        elif name is _Command.QUIT:
             self._quit.set()
 
     def _open(self, spec: str) -> None:
@@ -243,7 +273,7 @@ class VisionWorker(QObject):
             source.open()
         except Exception as error:  # SourceError has a user-facing message; others get one
             log.info("cannot open source %r: %s", spec, error)
-            self.source_problem.emit("open_failed", str(error) or f"cannot open {spec}")
+            self.source_problem.emit(SourceProblem.OPEN_FAILED, str(error) or f"cannot open {spec}")
             self.capture_stopped.emit()
             return
         self._source = source
@@ -267,17 +297,17 @@ class VisionWorker(QObject):
             self._source = None
             self._source_info = None
 
-    def _on_source_event(self, source: Any, event: Any) -> None:
+    def _on_source_event(self, source: FrameSource, event: SourceEvent) -> None:
         from emotune.vision.sources import SourceEvent
 
         if event is SourceEvent.CAMERA_LOST:
-            self.source_problem.emit("camera_lost", "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
+            self.source_problem.emit(SourceProblem.CAMERA_LOST, "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
         elif event is SourceEvent.RECONNECTED:
-            self.source_problem.emit("reconnected", "The camera is back.")
+            self.source_problem.emit(SourceProblem.RECONNECTED, "The camera is back.")
         elif event is SourceEvent.LOOPED:
-            self.source_problem.emit("restarted", f"{getattr(source, 'description', 'The video')}: video restarted")
+            self.source_problem.emit(SourceProblem.RESTARTED, f"{getattr(source, 'description', 'The video')}: video restarted")
         elif event is SourceEvent.END_OF_STREAM:
-            self.source_problem.emit("ended", f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
+            self.source_problem.emit(SourceProblem.ENDED, f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
 
     def _load_pipeline(self) -> None:
         try:
@@ -321,7 +351,7 @@ class VisionWorker(QObject):
         if spare > 0:
             time.sleep(spare)
 
-    def _after_empty_read(self, source: Any) -> None:
+    def _after_empty_read(self, source: FrameSource) -> None:
         """No frame came: the source ended or closed (release it), or it is lost / between
         frames (the driver already told the tracker about a lost camera)."""
         from emotune.vision.sources import SourceStatus
@@ -333,7 +363,7 @@ class VisionWorker(QObject):
         elif status is not SourceStatus.LOST:
             time.sleep(0.01)  # a dropped read: do not spin
 
-    def _emit_frame(self, frame: Any, faces: list[Any], mood: MoodSnapshot | None, timings: dict[str, float]) -> None:
+    def _emit_frame(self, frame: Frame, faces: Sequence[FaceResult], mood: MoodSnapshot | None, timings: dict[str, float]) -> None:
         with self._in_flight_lock:
             if self._in_flight >= self.max_in_flight:
                 self.frames_dropped += 1
@@ -384,7 +414,7 @@ class VisionWorker(QObject):
         except OSError:
             return None
 
-    def _feed_calibration(self, primary: Any, timestamp: float) -> None:
+    def _feed_calibration(self, primary: FaceResult | None, timestamp: float) -> None:
         from emotune.vision.calibration import CalibrationError, save_calibration
 
         calibrator = self._calibrator
