@@ -181,3 +181,211 @@ def test_static_scan_sees_relative_lazy_and_dynamic_imports(tmp_path, monkeypatc
     top_level = {module for module, _ in _imported_modules(sample, top_level_only=True)}
     assert "emotune.training" in top_level
     assert "emotune.training.train" not in top_level
+
+
+# -- the import graph ------------------------------------------------------------------------
+
+MODULES = {_module_name(path): path for path in ALL_SOURCES}
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and ast.unparse(node.test) in (
+        "TYPE_CHECKING",
+        "typing.TYPE_CHECKING",
+    )
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str | None:
+    """The longest known module that ``name`` is, or is inside (``a.b.func`` -> ``a.b``)."""
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def import_graph(modules: dict[str, Path] | None = None) -> dict[str, set[str]]:
+    """Module -> the package modules it imports, at import time or inside functions.
+
+    Imports under ``if TYPE_CHECKING:`` are left out (they never run). ``from pkg import mod``
+    is an edge to ``pkg.mod``, not to ``pkg``, as Python only runs ``pkg/__init__`` for it.
+    """
+    modules = MODULES if modules is None else modules
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: set[str] = set()
+
+        def visit(node: ast.AST, package: str = package, edges: set[str] = edges) -> None:
+            if _is_type_checking(node):
+                for child in node.orelse:  # type: ignore[attr-defined]
+                    visit(child)
+                return
+            if isinstance(node, ast.Import):
+                edges.update(filter(None, (_resolve(a.name, modules) for a in node.names)))
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    module = ".".join([*base, node.module] if node.module else base)
+                else:
+                    module = node.module or ""
+                for alias in node.names:
+                    full = f"{module}.{alias.name}"
+                    target = full if full in modules else _resolve(module, modules)
+                    if target:
+                        edges.add(target)
+            for child in ast.iter_child_nodes(node):
+                visit(child)
+
+        visit(tree)
+        edges.discard(name)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path ``[a, b, ..., a]``, or ``None`` when the graph is acyclic."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def walk(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                return path[path.index(target) :] + [target]
+            if target not in state and (found := walk(target)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := walk(start)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_sees_a_circle_and_a_clean_graph():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_graph_sees_lazy_imports_and_skips_type_checking(tmp_path, monkeypatch):
+    package = tmp_path / "emotune"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "one.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from emotune import three\n"
+        "def later():\n"
+        "    from emotune import two\n"
+    )
+    (package / "two.py").write_text("from . import one\n")
+    (package / "three.py").write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "SOURCE_ROOT", tmp_path)
+    modules = {_module_name(p): p for p in sorted(package.rglob("*.py"))}
+    graph = import_graph(modules)
+    assert graph["emotune.one"] == {"emotune.two"}
+    assert graph["emotune.two"] == {"emotune.one"}
+    assert find_cycle(graph) == ["emotune.one", "emotune.two", "emotune.one"]
+
+
+def test_the_package_import_graph_has_no_cycles():
+    graph = import_graph()
+    assert len(graph) == len(MODULES) > 50
+    assert find_cycle(graph) is None
+
+
+def test_no_runtime_module_imports_devtools_at_import_time():
+    # Dev tools (fixtures, probes, benchmarks) are for developers: the app never loads them.
+    # CLI commands (bench, evaluate) may import them lazily, inside the function that needs them.
+    offenders = [
+        f"{path.relative_to(SOURCE_ROOT)}:{line} imports {module}"
+        for path in ALL_SOURCES
+        if not _under(path, "devtools") and not _under(path, "training")
+        for module, line in _imported_modules(path, top_level_only=True)
+        if _is_within(module, "emotune.devtools")
+    ]
+    assert offenders == []
+    lazy = [
+        path
+        for path in ALL_SOURCES
+        if _under(path, "cli")
+        and any(_is_within(m, "emotune.devtools") for m, _ in _imported_modules(path))
+    ]
+    assert lazy, "the CLI's bench is expected to use the dev tools (lazily)"
+
+
+# -- the Qt seam -------------------------------------------------------------------------------
+
+UI_SOURCES = [path for path in ALL_SOURCES if _under(path, "ui")]
+MAX_ANY_IN_UI = 5
+
+
+def _any_annotations(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and node.id == "Any")
+        or (isinstance(node, ast.Attribute) and node.attr == "Any")
+    ]
+
+
+def test_the_ui_has_at_most_five_any():
+    found = [
+        f"{path.relative_to(SOURCE_ROOT)}:{line}"
+        for path in UI_SOURCES
+        for line in _any_annotations(path)
+    ]
+    assert len(found) <= MAX_ANY_IN_UI, found
+
+
+def _state_values() -> dict[str, str]:
+    """Every string value of the state enums the UI shows, with the member that owns it."""
+    from emotune.mood import MoodEventKind, MoodState
+    from emotune.music.player import PlayerState
+    from emotune.music.queue import RepeatMode
+    from emotune.timeline_csv import TimelineMode
+    from emotune.vision.sources import SourceEvent, SourceStatus
+
+    enums = (MoodState, MoodEventKind, SourceStatus, SourceEvent, PlayerState, RepeatMode)
+    values = {
+        member.value: f"{enum.__name__}.{member.name}"
+        for enum in (*enums, TimelineMode)
+        for member in enum
+        if isinstance(member.value, str)
+    }
+    assert {"lost", "ended", "closed", "playing", "off", "manual"} <= set(values)
+    return values
+
+
+def _string_literals(path: Path) -> list[tuple[str, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        (node.value, node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+
+
+def test_the_ui_spells_no_state_that_is_an_enum_elsewhere():
+    values = _state_values()
+    found = [
+        f"{path.relative_to(SOURCE_ROOT)}:{line} {text!r} is {values[text]}"
+        for path in UI_SOURCES
+        for text, line in _string_literals(path)
+        if text in values
+    ]
+    assert found == []
+
+
+def test_the_seam_checks_read_what_they_should(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import Any\ndef f(x: Any) -> typing.Any:\n    return x == 'playing'\n"
+    )
+    assert _any_annotations(sample) == [2, 2]
+    assert ("playing", 3) in _string_literals(sample)
