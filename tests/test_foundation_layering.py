@@ -49,6 +49,15 @@ RUNTIME_MODULES = sorted(
 )
 
 
+def _from_module(node: ast.ImportFrom, package: str) -> str:
+    """The absolute module of ``from ... import``, resolving relative levels against ``package``."""
+    if not node.level:
+        return node.module or ""
+    base = package.split(".")
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
 def _imported_modules(path: Path, top_level_only: bool = False) -> list[tuple[str, int]]:
     """(absolute module name, line) for each import in ``path``.
 
@@ -67,12 +76,7 @@ def _imported_modules(path: Path, top_level_only: bool = False) -> list[tuple[st
         if isinstance(node, ast.Import):
             found.extend((alias.name, node.lineno) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                module = ".".join([*base, node.module] if node.module else base)
-            else:
-                module = node.module or ""
+            module = _from_module(node, package)
             found.append((module, node.lineno))
             # `from emotune import training` names the subpackage as an imported name.
             found.extend((f"{module}.{alias.name}", node.lineno) for alias in node.names)
@@ -223,12 +227,7 @@ def import_graph(modules: dict[str, Path] | None = None) -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 edges.update(filter(None, (_resolve(a.name, modules) for a in node.names)))
             elif isinstance(node, ast.ImportFrom):
-                if node.level:
-                    base = package.split(".")
-                    base = base[: len(base) - (node.level - 1)]
-                    module = ".".join([*base, node.module] if node.module else base)
-                else:
-                    module = node.module or ""
+                module = _from_module(node, package)
                 for alias in node.names:
                     full = f"{module}.{alias.name}"
                     target = full if full in modules else _resolve(module, modules)
