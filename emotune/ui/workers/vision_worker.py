@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum, auto
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QImage
@@ -35,15 +35,39 @@ from emotune.vision.driver import VisionOptions
 if TYPE_CHECKING:  # annotations only: OpenCV and the model runtime load inside the thread
     import numpy as np
 
+    from emotune.mood import MoodTracker
     from emotune.vision.calibration import NeutralCalibrator
-    from emotune.vision.pipeline import FaceResult, FramePipeline
-    from emotune.vision.sources import Frame, FrameSource, SourceEvent
+    from emotune.vision.pipeline import FaceResult, FramePipeline, PipelineStats, StepResult
+    from emotune.vision.sources import Frame, SourceEvent, SourceStatus
 
 log = logging.getLogger(__name__)
 
-SourceFactory = Callable[[str], "FrameSource"]
+
+class FrameSourceLike(Protocol):
+    """What the worker uses of a frame source (:class:`~emotune.vision.sources.FrameSource`)."""
+
+    description: str
+    status: SourceStatus
+
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def read(self) -> Frame | None: ...
+
+
+class VisionPipeline(Protocol):
+    """What the worker uses of the vision driver (:class:`~emotune.vision.pipeline.FramePipeline`)."""
+
+    tracker: MoodTracker | None
+    stats: PipelineStats
+
+    def step(self, source: FrameSourceLike) -> StepResult | None: ...
+    def reset(self) -> None: ...
+    def set_logit_bias(self, bias: np.ndarray | None) -> None: ...
+
+
+SourceFactory = Callable[[str], FrameSourceLike]
 """Builds an unopened frame source from a spec (camera index, video, image or folder)."""
-PipelineFactory = Callable[[VisionOptions], "FramePipeline"]
+PipelineFactory = Callable[[VisionOptions], VisionPipeline]
 """Builds a FramePipeline (with a tracker) from options; may raise with a user message."""
 
 
@@ -78,7 +102,7 @@ class SourceInfo:
     is_camera: bool
 
 
-def default_source_factory(spec: str) -> FrameSource:
+def default_source_factory(spec: str) -> FrameSourceLike:
     """A live-paced source for the GUI: videos loop, a still image repeats at 10 fps."""
     from emotune.vision.sources import FolderSource, ImageSource, VideoFileSource, open_source
 
@@ -162,9 +186,9 @@ class VisionWorker(QObject):
         self._min_period = 1.0 / max_fps if max_fps > 0 else 0.0
         self._commands: queue.SimpleQueue[tuple[_Command, object]] = queue.SimpleQueue()
         self._quit = threading.Event()
-        self._source: FrameSource | None = None
+        self._source: FrameSourceLike | None = None
         self._source_info: SourceInfo | None = None
-        self._pipeline: FramePipeline | None = None
+        self._pipeline: VisionPipeline | None = None
         self._pipeline_failed = False
         self._calibrator: NeutralCalibrator | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -297,7 +321,7 @@ class VisionWorker(QObject):
             self._source = None
             self._source_info = None
 
-    def _on_source_event(self, source: FrameSource, event: SourceEvent) -> None:
+    def _on_source_event(self, source: FrameSourceLike, event: SourceEvent) -> None:
         from emotune.vision.sources import SourceEvent
 
         if event is SourceEvent.CAMERA_LOST:
@@ -351,7 +375,7 @@ class VisionWorker(QObject):
         if spare > 0:
             time.sleep(spare)
 
-    def _after_empty_read(self, source: FrameSource) -> None:
+    def _after_empty_read(self, source: FrameSourceLike) -> None:
         """No frame came: the source ended or closed (release it), or it is lost / between
         frames (the driver already told the tracker about a lost camera)."""
         from emotune.vision.sources import SourceStatus
