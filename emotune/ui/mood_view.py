@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 from emotune.emotions import EMOTIONS, Emotion
 from emotune.mood import MoodSnapshot, MoodState
@@ -18,6 +19,24 @@ from emotune.mood import MoodSnapshot, MoodState
 def percent(probability: float) -> int:
     """A probability as the whole percentage the window prints (everything quoting one uses this)."""
     return round(probability * 100)
+
+
+class Badge(Enum):
+    """A pill beside the mood's title; the value is (text, colour)."""
+
+    UNCERTAIN = ("UNCERTAIN", "#8b8d98")
+    PINNED = ("PINNED", "#5b8def")
+    PRIVATE = ("PRIVATE", "#3dd68c")
+
+    @property
+    def text(self) -> str:
+        """What the pill says."""
+        return self.value[0]
+
+    @property
+    def colour(self) -> str:
+        """The pill's background."""
+        return self.value[1]
 
 
 @dataclass(frozen=True)
@@ -30,8 +49,8 @@ class MoodView:
     """Whose emoji the header shows (None: no emoji)."""
     detail: str
     """The header's second line: how sure, and what the music does."""
-    badge: str | None
-    """A pill beside the title ("UNCERTAIN", "PINNED", "PRIVATE"), if any."""
+    badge: Badge | None
+    """A pill beside the title, if any."""
     dim: bool
     """Grey emoji: the mood is kept, not being read right now."""
     bars: tuple[float, ...] | None
@@ -87,17 +106,17 @@ def describe(
         else:
             face_label = "Reading…"
 
-    def view(title: str, emotion: Emotion | None, detail: str, badge: str | None = None, dim: bool = False) -> MoodView:
+    def view(title: str, emotion: Emotion | None, detail: str, badge: Badge | None = None, dim: bool = False) -> MoodView:
         return MoodView(title, emotion, detail, badge, dim, bars, face_label, face_emotion, state, pinned is not None, capturing)
 
     if pinned is not None:
-        return view(pinned.label, pinned, "Picked by you · press 0 for Auto", "PINNED")
+        return view(pinned.label, pinned, "Picked by you · press 0 for Auto", Badge.PINNED)
     if not capturing:
         music = snapshot.music_mood if snapshot is not None else None
         detail = "Nothing is being captured"
         if music is not None:
             detail += f" · music stays with {music.label.lower()}"
-        return view("Camera off", None, detail, "PRIVATE")
+        return view("Camera off", None, detail, Badge.PRIVATE)
     if snapshot is None or snapshot.mood is None:
         if state is MoodState.NO_FACE:
             return view("No face", None, "Nobody in view yet")
@@ -110,5 +129,5 @@ def describe(
     if state is MoodState.NO_FACE:
         return view("No face", mood, f"Nobody in view · {_stays(snapshot)}", dim=True)
     if state is MoodState.UNCERTAIN:
-        return view("Uncertain", None, _stays(snapshot).capitalize(), "UNCERTAIN")
+        return view("Uncertain", None, _stays(snapshot).capitalize(), Badge.UNCERTAIN)
     return view(mood.label, mood, f"{percent(snapshot.confidence)}% sure · {_music_detail(snapshot)}")

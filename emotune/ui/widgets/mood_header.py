@@ -15,8 +15,6 @@ from emotune.ui.icons import emotion_pixmap
 from emotune.ui.mood_view import MoodView, describe
 from emotune.ui.widgets.elided_label import ElidedLabel
 
-_BADGE_COLOURS = {"UNCERTAIN": "#8b8d98", "PINNED": "#5b8def", "PRIVATE": "#3dd68c"}
-
 
 class MoodHeader(QWidget):
     """Shows one mood and its state; set with :meth:`set_mood`."""
@@ -68,10 +66,10 @@ class MoodHeader(QWidget):
             self.icon.clear()
         self.name.setText(view.title)
         self.detail.setText(view.detail)
-        if view.badge:
-            self.badge.setText(view.badge)
+        if view.badge is not None:
+            self.badge.setText(view.badge.text)
             self.badge.setStyleSheet(
-                f"QLabel {{ color: white; background: {_BADGE_COLOURS.get(view.badge, '#8b8d98')}; border-radius: 8px; padding: 1px 8px; font-size: 10px; font-weight: 700; }}"
+                f"QLabel {{ color: white; background: {view.badge.colour}; border-radius: 8px; padding: 1px 8px; font-size: 10px; font-weight: 700; }}"
             )
             self.badge.show()
         else:
