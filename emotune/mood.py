@@ -2,8 +2,8 @@
 
 :class:`MoodTracker` is a recursive Bayesian (hidden-Markov forward) filter over the seven moods:
 
-* **Evidence.** Each frame's calibrated probabilities, divided by the class prior the network
-  learned (so a class it says often is not favoured for that alone), raised to a power that grows
+* **Evidence.** Each frame's calibrated probabilities, divided by (a power of) the class prior the
+  network learned (so a class it says often is not favoured for that alone), raised to a power that grows
   with the *time* the frame covers, not with the frame count: consecutive frames of one face are
   strongly correlated, and the filter must reach the same belief at 10, 30 or 60 fps. A frame
   whose top two classes are nearly tied (neutral 0.28 against fear 0.26) carries no evidence at
@@ -14,7 +14,7 @@
   desk (mostly neutral). No mood's belief falls below ``belief_floor``, so a clear new expression
   always wins within about a second however long the old one lasted.
 * **Shown mood.** The mood on screen changes when another mood's posterior reaches
-  ``declare_at`` (0.97). ``uncertain`` means the posterior is spread: another mood leads the
+  ``declare_at`` (0.9). ``uncertain`` means the posterior is spread: another mood leads the
   belief without being sure yet, or the shown mood's belief stayed under ``uncertain_below`` for
   ``uncertain_after_s``.
 * **Music mood.** The music follows the shown mood only once it has held for ``music_hold_s``
@@ -79,17 +79,17 @@ class MoodConfig:
 
     evidence_time_s: float = 0.2
     """Seconds of frames that count as one full observation (the evidence exponent is dt / this)."""
-    tie_margin: float = 0.05
+    tie_margin: float = 0.04
     """A frame whose top-two margin is at most this carries no evidence."""
-    full_margin: float = 0.35
+    full_margin: float = 0.4
     """A frame whose top-two margin is at least this carries full evidence (linear in between)."""
-    mood_duration_s: float = 20.0
+    mood_duration_s: float = 15.0
     """Mean time a mood lasts: the stickiness of the transition model."""
-    neutral_prior: float = 0.5
+    neutral_prior: float = 0.75
     """Prior belief in neutral for someone at a desk; the rest is shared by the other six."""
-    belief_floor: float = 1e-3
+    belief_floor: float = 2e-3
     """No mood's belief drops below this, so a clear change is never out of reach."""
-    declare_at: float = 0.97
+    declare_at: float = 0.9
     """Posterior a mood needs to become the shown mood."""
     uncertain_below: float = 0.5
     """The shown mood's posterior under this (for ``uncertain_after_s``) means ``uncertain``."""
@@ -101,7 +101,7 @@ class MoodConfig:
     """No face for this long → ``no_face`` (a few missed detections are ignored)."""
     max_step_s: float = 0.25
     """Longest time one frame's evidence may cover, so one frame after a gap cannot decide alone."""
-    prior_power: float = 1.0
+    prior_power: float = 0.45
     """How fully the class prior is divided out (1: Bayes; less damps rare classes such as
     disgust, whose small prior would otherwise magnify every stray percent)."""
 
@@ -285,7 +285,7 @@ class MoodTracker:
         self.switches = 0
         # Recent events for CLIs/tests; bounded so a long session cannot grow it without limit.
         self.events: deque[MoodEvent] = deque(maxlen=1000)
-        self._belief = self._mood_prior.copy()
+        self._belief = self._mood_prior.copy()  # someone at a desk: neutral until shown otherwise
         self._seen_face = False
         self._last_time: float | None = None
         self._last_face: float | None = None

@@ -116,3 +116,13 @@ def test_model_id_changes_with_the_file(tmp_path):
     a.write_bytes(b"model one")
     b.write_bytes(b"model two")
     assert model_id(a) != model_id(b) and len(model_id(a)) == 16
+
+
+def test_model_id_changes_with_the_sidecar_so_a_new_ensemble_is_another_model(tmp_path):
+    model = tmp_path / "emotion.tflite"
+    model.write_bytes(b"the first member")
+    alone = model_id(model)
+    (tmp_path / "emotion.json").write_text('{"members": ["emotion.tflite"]}')
+    first = model_id(model)
+    (tmp_path / "emotion.json").write_text('{"members": ["emotion.tflite", "emotion_b.tflite"]}')
+    assert len({alone, first, model_id(model)}) == 3

@@ -215,6 +215,12 @@ def reset_calibration(path: Path | None = None) -> bool:
 
 
 def model_id(model_path: str | Path) -> str:
-    """A short content hash of a model file, so a calibration is not reused with another model."""
-    digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
-    return digest[:16]
+    """A short content hash of a model, so a calibration is not reused with another one. The
+    sidecar counts too: it names an ensemble's other members, its bias and temperature, so the
+    same first member in a new ensemble is another model."""
+    path = Path(model_path)
+    digest = hashlib.sha256(path.read_bytes())
+    sidecar = path.with_suffix(".json")
+    if sidecar.is_file():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()[:16]
