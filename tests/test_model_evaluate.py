@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from model_support import export_tiny_model, write_synthetic_npz
 
-from emotune.training.evaluate import auc, classification_metrics, roc_curve, wilson_interval
+from emotune.training.metrics import auc, classification_metrics, roc_curve, wilson_interval
 
 
 def test_metrics_on_a_hand_checked_example():

@@ -12,6 +12,7 @@ from model_support import export_tiny_model, write_synthetic_npz
 pytest.importorskip("tensorflow")
 
 from emotune.training import export, model_card  # noqa: E402
+from emotune.training.inference import keras_logits, load_source  # noqa: E402
 from emotune.vision.classifier import EmotionClassifier, default_num_threads, softmax  # noqa: E402
 
 
@@ -30,7 +31,7 @@ def exported(tmp_path_factory):
 def test_float_round_trip_matches_keras_with_temperature(exported, batch):
     folder, model = exported
     faces = _faces(batch)
-    expected = export.keras_logits(model, faces) / 2.5
+    expected = keras_logits(model, faces) / 2.5
     classifier = EmotionClassifier.load(folder / "emotion.tflite")
     np.testing.assert_allclose(classifier.logits(faces), expected, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(classifier.predict(faces), softmax(expected), atol=1e-5)
@@ -48,16 +49,16 @@ def test_baked_probabilities_output_is_softmax_of_logits(exported):
 
 def test_keras_copy_is_the_uncalibrated_source(exported):
     folder, model = exported
-    reloaded = export.load_source(folder / "emotion.keras")
+    reloaded = load_source(folder / "emotion.keras")
     faces = _faces(2)
-    np.testing.assert_allclose(export.keras_logits(reloaded, faces), export.keras_logits(model, faces), atol=1e-5)
+    np.testing.assert_allclose(keras_logits(reloaded, faces), keras_logits(model, faces), atol=1e-5)
 
 
 @pytest.mark.parametrize("quantization", ["dynamic", "int8"])
 def test_quantized_models_stay_close_to_float(tmp_path, quantization):
     model = export_tiny_model(tmp_path, temperature=1.0, quantization=quantization)
     faces = _faces(8)
-    expected = softmax(export.keras_logits(model, faces))
+    expected = softmax(keras_logits(model, faces))
     classifier = EmotionClassifier.load(tmp_path / "emotion.tflite")
     got = classifier.predict(faces)
     assert classifier.metadata.quantization == quantization

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from emotune.training import splits
-from emotune.training.evaluate import label_sets, predict_probabilities
+from emotune.training.evaluate import predict_probabilities
+from emotune.training.metrics import label_sets
 
 
 def mcnemar(correct_a: np.ndarray, correct_b: np.ndarray) -> dict:

@@ -43,10 +43,11 @@ def export_member(
     sidecar dict with the float and converted tuning accuracies added under ``"tune"``.
     """
     from emotune.training import export  # imports TensorFlow: only when exporting
+    from emotune.training.inference import keras_logits, load_source
 
     checkpoint, out_path = Path(checkpoint), Path(out_path)
-    model = export.load_source(checkpoint)
-    raw = export.keras_logits(model, tune.faces)
+    model = load_source(checkpoint)
+    raw = keras_logits(model, tune.faces)
     temperature = calibrate.fit_temperature(raw, export.calibration_targets(tune))
     content = export.convert(model, temperature, quantization)
     meta = export.metadata(

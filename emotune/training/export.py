@@ -34,6 +34,7 @@ from emotune.emotions import CLASS_NAMES
 from emotune.paths import MODELS_DIR, PROJECT_ROOT
 from emotune.training import calibrate, splits
 from emotune.training import data as fer
+from emotune.training.inference import keras_logits, load_source
 from emotune.vision.classifier import EmotionClassifier
 from emotune.vision.preprocess import FACE_SIZE, to_model_input
 
@@ -43,20 +44,6 @@ QUANTIZATIONS = ("float32", "dynamic", "int8")
 
 MODEL_NAME = "emotion"
 FORMAT_VERSION = 1
-
-
-def load_source(path: str | Path) -> keras.Model:
-    """Load a ``.keras`` checkpoint for inference (no optimizer, no compile)."""
-    return keras.models.load_model(path, compile=False)
-
-
-def keras_logits(model: keras.Model, faces: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Raw (uncalibrated) logits (N, 7) of a Keras model for uint8 faces (N, 48, 48)."""
-    if len(faces) == 0:
-        return np.zeros((0, len(CLASS_NAMES)), np.float32)
-    # predict, not model(x): a reloaded functional model declares its one input as a list, and
-    # calling it with a bare array warns once per batch (Keras 3.15).
-    return np.asarray(model.predict(to_model_input(faces), batch_size=batch_size, verbose=0), dtype=np.float32)
 
 
 def _write_saved_model(model: keras.Model, temperature: float, directory: Path) -> None:
@@ -424,8 +411,6 @@ __all__ = [
     "convert",
     "copy_checkpoint",
     "export",
-    "keras_logits",
-    "load_source",
     "metadata",
     "tflite_logits",
     "tune_accuracy",

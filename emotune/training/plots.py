@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 
 from emotune.emotions import CLASS_NAMES, EMOTIONS  # noqa: E402
 from emotune.training import data as fer  # noqa: E402
-from emotune.training.evaluate import auc, label_sets, roc_curve  # noqa: E402
+from emotune.training.metrics import auc, label_sets, roc_curve  # noqa: E402
 
 TITLES = {"fer2013": "FER2013 labels", "ferplus": "FER+ strict majority"}
 
