@@ -27,6 +27,8 @@ RUNTIME_APT_PACKAGES := \
 	fonts-noto-color-emoji
 # Tests need a virtual X server for anything that must draw on a real (non-offscreen) screen.
 TEST_APT_PACKAGES := $(RUNTIME_APT_PACKAGES) xvfb xauth
+# The music tests render a few public-domain scores with a General-MIDI synthesiser.
+TEST_APT_PACKAGES += fluidsynth fluid-soundfont-gm
 
 VENV_PIP := $(VENV)/bin/pip
 
@@ -90,6 +92,8 @@ $(VENV_PIP):
 
 $(RUN_STAMP): | $(VENV_PIP)
 	$(PIP_INSTALL) -e '.[analysis]'
+	@# Compile librosa's JIT kernels once per machine (~10 s) so the first analysed track is quick.
+	-$(VENV_PYTHON) -m emotune.music.analysis
 	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 
