@@ -375,22 +375,24 @@ _warm_thread: threading.Thread | None = None
 
 
 def warm_up_in_background() -> threading.Thread | None:
-    """Start :func:`warm_up` in a low-priority daemon thread unless this machine is warm already.
+    """Start :func:`warm_up` in a daemon thread unless this machine is warm already.
 
-    Returns the thread (None when nothing needed doing or librosa is missing). Called when the
-    window starts and at install (``make setup``), so the first real track costs seconds, not the
-    JIT compilation.
+    Returns the thread (None when the marker says it is warm). Cheap on the calling thread (one
+    ``stat``): librosa is imported in the new thread, so the GUI thread may call this. Called
+    when the window starts and at install (``make setup``), so the first real track costs a
+    second or two, not the JIT compilation.
     """
     global _warm_thread
     if _warm_thread is not None:
         return _warm_thread
-    if not availability()[0] or _warm_marker().exists():
+    if _warm_marker().exists():
         return None
 
     def work() -> None:
-        # warming is an optimisation; the real analysis reports real errors
+        # warming is an optimisation; the real analysis reports real errors (or unavailability)
         with contextlib.suppress(Exception):
-            warm_up()
+            if availability()[0]:
+                warm_up()
 
     _warm_thread = threading.Thread(target=work, name="emotune-analysis-warm-up", daemon=True)
     _warm_thread.start()
