@@ -102,6 +102,8 @@ def print_table(report, stream: TextIO) -> None:
         ("FORMAT", 6),
     )
     print("  ".join(name.ljust(width) for name, width in columns).rstrip(), file=stream)
+    widths = [width for _, width in columns]
+    lines = []  # one write for the whole table: 100k print() calls cost a second
     for track in report.tracks:
         cells = (
             track.title,
@@ -113,8 +115,10 @@ def print_table(report, stream: TextIO) -> None:
             track.mode or "-",
             track.format,
         )
-        line = "  ".join(_cell(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
-        print(line.rstrip(), file=stream)
+        line = "  ".join([_cell(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)])
+        lines.append(line.rstrip())
+    if lines:
+        stream.write("\n".join(lines) + "\n")
     counts = "  ".join(f"{e.key} {n}" for e, n in report.counts().items())
     print(f"\nPer emotion: {counts}", file=stream)
     if report.skipped:

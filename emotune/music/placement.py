@@ -25,6 +25,7 @@ neutral (calm), major from ~98 BPM happy; minor below ~147 BPM sad, minor from ~
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,8 +136,13 @@ def place(
             return _from_match(match, "folder", FOLDER_CONFIDENCE)
     if analysis is not None:
         return from_analysis(analysis)
-    neutral = Emotion.NEUTRAL
-    return Placement(neutral, neutral.valence, neutral.arousal, "default", 0.0)
+    return _DEFAULT_PLACEMENT
+
+
+_DEFAULT_PLACEMENT = Placement(
+    Emotion.NEUTRAL, Emotion.NEUTRAL.valence, Emotion.NEUTRAL.arousal, "default", 0.0
+)
+"""Nothing known: neutral, at the centre (one shared instance; Placement is frozen)."""
 
 
 _KEY_RE = re.compile(
@@ -178,7 +184,8 @@ def folder_names(path: Path, root: Path | None) -> list[str]:
 
 def display_name(path: Path) -> str:
     """A printable title from a file name (undecodable bytes become U+FFFD)."""
-    raw = path.stem.encode("utf-8", "surrogateescape")
+    stem = os.path.splitext(os.path.basename(path))[0]  # str ops: Path.stem is slow at 100k
+    raw = stem.encode("utf-8", "surrogateescape")
     return raw.decode("utf-8", "replace").replace("_", " ").strip() or path.name
 
 
@@ -187,9 +194,16 @@ def build_track(
     tags: TagInfo,
     root: Path | None = None,
     analysis: AnalysisResult | None = None,
+    *,
+    folders: Sequence[str] | None = None,
 ) -> Track:
-    """The shared :class:`Track` for one file, placed on the mood map."""
-    placement = place(tags.mood, folder_names(path, root), analysis)
+    """The shared :class:`Track` for one file, placed on the mood map.
+
+    ``folders`` are :func:`folder_names` of ``path`` when the caller has them already.
+    """
+    placement = place(
+        tags.mood, folders if folders is not None else folder_names(path, root), analysis
+    )
     tempo = tags.bpm if tags.bpm else (analysis.tempo if analysis else None)
     mode = mode_from_key(tags.key) or (analysis.mode if analysis else None)
     key = tags.key or (analysis.key if analysis else None)
