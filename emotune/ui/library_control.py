@@ -86,10 +86,10 @@ class LibraryControl(QObject):
             self._files_total = total
         files = self._files_total
         if total > files:  # the scanner grew the total by the tracks it analyses
-            text = f"Analysing tracks {max(0, done - files)}/{total - files}"
+            done, total = max(0, done - files), total - files
+            self.window.show_progress(f"Analysing tracks {done}/{total}", done, total)
         else:
-            text = f"Scanning library {done}/{total}"
-        self.window.show_progress(text, done, total)
+            self.window.show_progress(f"Scanning library {done}/{total}", done, total)
         self.window.progress.setToolTip(path)
 
     def _on_finished(self, report: Any) -> None:
