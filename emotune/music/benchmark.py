@@ -333,12 +333,16 @@ def make_library(folder: Path, files: int, *, per_folder: int = 500) -> None:
         (sub / f"track{index:06d}.wav").write_bytes(header)
 
 
-def _timed_scan(folder: Path, home: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS MB) of ``python -m emotune scan --json DIR`` in a fresh process."""
+def _timed_scan(folder: Path, home: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MB) of ``python -m emotune scan DIR`` in a fresh process.
+
+    CPU time (user + system) is reported too: on a shared machine it is the steadier figure.
+    """
     import resource
 
     env = dict(os.environ, EMOTUNE_HOME=str(home))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "emotune", "scan", "--no-progress", str(folder)],
@@ -347,9 +351,10 @@ def _timed_scan(folder: Path, home: Path) -> tuple[float, float]:
         check=True,
     )
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     # ru_maxrss of children is the max over all children so far; runs go cold first, then warm.
-    return wall, max(peak, before) / 1024.0
+    return wall, cpu, max(usage.ru_maxrss, before) / 1024.0
 
 
 def _scan100k(args: argparse.Namespace) -> dict:
@@ -358,15 +363,17 @@ def _scan100k(args: argparse.Namespace) -> dict:
         start = time.perf_counter()
         make_library(library, args.files)
         made = time.perf_counter() - start
-        cold, cold_rss = _timed_scan(library, home)
+        cold, cold_cpu, cold_rss = _timed_scan(library, home)
         warm_runs = [_timed_scan(library, home) for _ in range(args.repeats)]
     return {
         "files": args.files,
         "generate_s": round(made, 1),
         "cold_s": round(cold, 2),
+        "cold_cpu_s": round(cold_cpu, 2),
         "cold_peak_rss_mb": round(cold_rss, 1),
-        "warm_s_median": round(statistics.median(w for w, _ in warm_runs), 2),
-        "peak_rss_mb_all_runs": round(max(r for _, r in warm_runs), 1),
+        "warm_s_median": round(statistics.median(w for w, _, _ in warm_runs), 2),
+        "warm_cpu_s_median": round(statistics.median(c for _, c, _ in warm_runs), 2),
+        "peak_rss_mb_all_runs": round(max(r for _, _, r in warm_runs), 1),
     }
 
 
