@@ -55,9 +55,15 @@ class ProgressBar:
         self.label = label
         self._last = 0.0
         self._drawn = False
+        self._files: int | None = None  # the first total: files; a larger one adds analysis
 
     def __call__(self, done: int, total: int, path: Path) -> None:
         """Progress callback for :func:`emotune.music.scanner.scan`."""
+        if self._files is None:
+            self._files = total
+        label = self.label
+        if total > self._files:  # the analysis phase: count the analysed tracks on their own
+            label, done, total = "Analysing", max(0, done - self._files), total - self._files
         now = time.monotonic()
         if done < total and now - self._last < 0.1:
             return
@@ -67,7 +73,7 @@ class ProgressBar:
         bar_width = 24
         filled = int(bar_width * fraction)
         name = os.fsencode(path.name).decode("utf-8", "replace")
-        head = f"{self.label} [{'#' * filled}{'.' * (bar_width - filled)}] {done}/{total} "
+        head = f"{label} [{'#' * filled}{'.' * (bar_width - filled)}] {done}/{total} "
         room = max(0, width - len(head) - 1)
         line = head + (name if len(name) <= room else name[: max(0, room - 1)] + "~")
         self.stream.write("\r" + line.ljust(width - 1))
