@@ -260,3 +260,28 @@ def test_every_demo_file_seeks_where_asked(path):
         assert "error" not in rec.names(), rec.of("error")
     finally:
         h.close()
+
+
+def test_a_seek_that_runs_off_the_end_is_not_a_normal_end(tmp_path):
+    """An Ogg file declaring 4x its real bitrate: VLC's seek to 40 % lands past the end. The
+    backend must report that as an error about the seek, not as the track having finished."""
+    from emotune.music.encode import set_vorbis_nominal_bitrate, vorbis_nominal_bitrate
+
+    path = write_tone(tmp_path / "liar.ogg", seconds=12.0)
+    honest = int(path.stat().st_size * 8 / 12.0)
+    set_vorbis_nominal_bitrate(path, 4 * honest)
+    assert vorbis_nominal_bitrate(path) == 4 * honest
+    h = Harness("vlc")
+    try:
+        rec = _record(h)
+        h.backend.load(path)
+        h.backend.play()
+        assert h.wait_for(lambda: "started" in rec.names())
+        h.settle(0.3)
+        h.backend.seek(0.4 * 12.0)
+        assert h.wait_for(lambda: "ended" in rec.names() or "error" in rec.names(), timeout=5)
+        assert "ended" not in rec.names()
+        (_, (_, message)), *_ = rec.of("error")
+        assert "seek" in message
+    finally:
+        h.close()

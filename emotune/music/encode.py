@@ -101,6 +101,12 @@ def clear_vorbis_nominal_bitrate(path: Path) -> None:
     The header is the only packet of the file's first page, so only that page's checksum changes;
     no audio is touched. Does nothing to a file that is not Ogg Vorbis.
     """
+    set_vorbis_nominal_bitrate(path, 0)
+
+
+def set_vorbis_nominal_bitrate(path: Path, bits_per_second: int) -> None:
+    """Write ``bits_per_second`` as the nominal bitrate (see :func:`clear_vorbis_nominal_bitrate`;
+    tests use a false one to make a file VLC seeks wrongly)."""
     path = Path(path)
     with open(path, "r+b") as handle:
         page = bytearray(handle.read(27))
@@ -112,7 +118,7 @@ def clear_vorbis_nominal_bitrate(path: Path) -> None:
         if at < 0 or at + 7 + 21 > len(page):
             return
         # identification header: version(4) channels(1) rate(4) max(4) nominal(4) min(4)
-        struct.pack_into("<i", page, at + 7 + 13, 0)
+        struct.pack_into("<i", page, at + 7 + 13, bits_per_second)
         struct.pack_into("<I", page, 22, 0)
         struct.pack_into("<I", page, 22, ogg_page_crc(bytes(page)))
         handle.seek(0)
