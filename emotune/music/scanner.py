@@ -14,6 +14,7 @@ writer's temporary files out of the library; non-audio files are ignored silentl
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import time
@@ -241,6 +242,24 @@ def scan(
     analysed track; if it raises, the scan stops and the exception propagates (use that to
     cancel). ``cache`` defaults to the user's library cache, opened and closed here.
     """
+    # The cyclic garbage collector re-walks every young object each few hundred allocations; a
+    # 100k-file scan allocates ~a million (none in cycles), so pausing it saves a third of a warm
+    # scan. Reference counting still frees everything; collection resumes afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(folders, analyze, progress, cache)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(
+    folders: list[Path] | None,
+    analyze: bool,
+    progress: ProgressCallback | None,
+    cache: LibraryCache | None,
+) -> ScanReport:
     started = time.perf_counter()
     roots = default_folders() if folders is None else [Path(f) for f in folders]
     report = ScanReport(folders=[Path(os.path.abspath(os.path.expanduser(r))) for r in roots])
