@@ -242,16 +242,17 @@ def scan(
     analysed track; if it raises, the scan stops and the exception propagates (use that to
     cancel). ``cache`` defaults to the user's library cache, opened and closed here.
     """
-    # The cyclic garbage collector re-walks every young object each few hundred allocations; a
-    # 100k-file scan allocates ~a million (none in cycles), so pausing it saves a third of a warm
-    # scan. Reference counting still frees everything; collection resumes afterwards.
-    collecting = gc.isenabled()
-    gc.disable()
+    # The cyclic garbage collector runs every 700 allocations by default and each run promotes
+    # survivors, so a 100k-file scan (about a million long-lived objects) paid a third of its
+    # time in it. Collecting young objects every 100,000 allocations instead keeps that cheap while
+    # still freeing the reference cycles tag reading leaves behind (switching the collector off
+    # let those pile up: 420 MB on a cold 100k scan).
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 100_000), 50, threshold[2])
     try:
         return _scan(folders, analyze, progress, cache)
     finally:
-        if collecting:
-            gc.enable()
+        gc.set_threshold(*threshold)
 
 
 def _scan(
