@@ -207,7 +207,7 @@ def test_warm_up_compiles_once_and_leaves_a_marker(tmp_path, monkeypatch):
 
 
 def test_tempo_confidence_and_refinement_on_a_steady_pulse():
-    """A click track at 100 BPM: the tempo is exact (beat-refined) and the confidence high."""
+    """A click track at 100 BPM: the refined tempo is exact and the confidence in 0..1."""
     sr = SR
     y = np.zeros(sr * 20, dtype=np.float32)
     for beat in np.arange(0.5, 19.5, 0.6):
