@@ -29,6 +29,8 @@ RUNTIME_APT_PACKAGES := \
 TEST_APT_PACKAGES := $(RUNTIME_APT_PACKAGES) xvfb xauth dbus strace
 # The package test validates the launcher entry and AppStream metainfo install-desktop writes.
 TEST_APT_PACKAGES += desktop-file-utils appstream
+# The music tests render a few public-domain scores with a General-MIDI synthesiser.
+TEST_APT_PACKAGES += fluidsynth fluid-soundfont-gm
 
 VENV_PIP := $(VENV)/bin/pip
 
@@ -93,6 +95,8 @@ $(VENV_PIP):
 
 $(RUN_STAMP): | $(VENV_PIP)
 	$(PIP_INSTALL) -e '.[analysis]'
+	@# Compile librosa's JIT kernels once per machine (~10 s) so the first analysed track is quick.
+	-$(VENV_PYTHON) -m emotune.music.analysis
 	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 

@@ -11,7 +11,8 @@ formats, with real metadata and, on some, a generated cover image.
 Most tracks carry a mood tag (written through EmoTune's own tag table); three are left untagged on
 purpose so the folder fallback and ``emotune scan --analyze`` have something to show.
 
-Run from the repository root:  python music_library/make_demo_library.py
+Run from the repository root:  python music_library/make_demo_library.py [--only .ogg ...]
+(``--only`` regenerates just the tracks whose file name ends with one of the given suffixes.)
 Needs numpy, mutagen, soundfile (libsndfile >= 1.1 for MP3/Opus) and PyAV (for M4A).
 """
 
@@ -180,14 +181,24 @@ def make_track(item: DemoTrack, index: int) -> Path:
     return path
 
 
-def main() -> int:
-    """Regenerate every demo track (old audio in the demo folders is removed first)."""
-    for folder in FOLDERS:
-        for old in (HERE / folder).glob("*"):
-            if old.is_file() and old.suffix.lower() in AUDIO_EXTENSIONS:
-                old.unlink()
+def main(argv: list[str] | None = None) -> int:
+    """Regenerate every demo track (old audio in the demo folders is removed first), or with
+    ``--only SUFFIX ...`` just the tracks whose names end so."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Generate EmoTune's demo library.")
+    parser.add_argument("--only", nargs="+", metavar="SUFFIX", help="e.g. .ogg or picnic_polka.ogg")
+    args = parser.parse_args(argv)
+    wanted = tuple(args.only) if args.only else None
+    if wanted is None:
+        for folder in FOLDERS:
+            for old in (HERE / folder).glob("*"):
+                if old.is_file() and old.suffix.lower() in AUDIO_EXTENSIONS:
+                    old.unlink()
     total = 0
     for index, item in enumerate(PLAN):
+        if wanted is not None and not item.filename.endswith(wanted):
+            continue
         path = make_track(item, index)
         size = path.stat().st_size
         total += size
@@ -196,7 +207,8 @@ def main() -> int:
             f"{path.relative_to(HERE)!s:40} {size / 1024:7.0f} KiB  {item.tonic} {item.mode:5} "
             f"{item.tempo:5.0f} BPM  {tag}"
         )
-    print(f"{len(PLAN)} tracks, {total / 1e6:.1f} MB")
+    made = sum(1 for item in PLAN if wanted is None or item.filename.endswith(wanted))
+    print(f"{made} tracks, {total / 1e6:.1f} MB")
     return 0
 
 

@@ -482,6 +482,7 @@ BAD_NUMBERS = [
     ("train", "--teacher-views", "-2"),
     ("train", "--time-budget", "inf"),
     ("train", "--max-accuracy-drop", "nan"),
+    ("train", "--weights", "-1"),
 ]
 
 

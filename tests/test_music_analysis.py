@@ -31,7 +31,11 @@ def _persistent_numba_cache(request):
     if "librosa" not in sys.modules:
         # pytest's cache plugin can be switched off (-p no:cacheprovider); then use a temp folder.
         cache = getattr(request.config, "cache", None)
-        folder = cache.mkdir("numba") if cache is not None else Path(tempfile.gettempdir()) / "emotune-numba"
+        folder = (
+            cache.mkdir("numba")
+            if cache is not None
+            else Path(tempfile.gettempdir()) / "emotune-numba"
+        )
         os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
 
 
@@ -185,3 +189,32 @@ def test_failed_analyses_are_cached_only_when_final(tmp_path, monkeypatch):
     third = scan([tmp_path], analyze=True)
     assert third.analyzed == 0  # silence is final: cached, not decoded again
     assert {p.name: r for p, r in third.analysis_failed} == {"silence.wav": "silent"}
+
+
+def test_warm_up_compiles_once_and_leaves_a_marker(tmp_path, monkeypatch):
+    """The JIT warm-up writes a marker next to numba's cache; with it, nothing starts again."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))  # only the marker's home here
+    monkeypatch.setattr(analysis, "_warm_thread", None)
+    seconds = analysis.warm_up()
+    marker = tmp_path / f"warm-v{analysis.ANALYSIS_VERSION}"
+    assert seconds > 0 and marker.exists()
+    assert analysis.warm_up_in_background() is None  # warm already: no thread
+    marker.unlink()
+    thread = analysis.warm_up_in_background()
+    assert thread is not None
+    thread.join(timeout=120)
+    assert marker.exists()
+
+
+def test_tempo_confidence_and_refinement_on_a_steady_pulse():
+    """A click track at 100 BPM: the refined tempo is exact and the confidence in 0..1."""
+    sr = SR
+    y = np.zeros(sr * 20, dtype=np.float32)
+    for beat in np.arange(0.5, 19.5, 0.6):
+        start = int(beat * sr)
+        y[start : start + 400] += np.hanning(400).astype(np.float32) * np.sin(
+            2 * np.pi * 880 * np.arange(400) / sr
+        ).astype(np.float32)
+    result = analysis.analyze_signal(y, sr)
+    assert abs(result.tempo - 100.0) < 1.0
+    assert 0.0 <= result.tempo_confidence <= 1.0

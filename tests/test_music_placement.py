@@ -9,7 +9,13 @@ import pytest
 from emotune.emotions import Emotion
 from emotune.music.analysis import AnalysisResult, estimate_key
 from emotune.music.moodwords import MOOD_WORDS, folder_mood, parse_mood
-from emotune.music.placement import build_track, from_analysis, mode_from_key, place
+from emotune.music.placement import (
+    build_track,
+    from_analysis,
+    implied_emotion,
+    mode_from_key,
+    place,
+)
 from emotune.music.tags import TagInfo
 from emotune.music.track import SOURCES
 
@@ -109,6 +115,9 @@ def test_mode_from_key_tag(text, mode):
     assert mode_from_key(text) == mode
 
 
+MODES = ("major", "minor")
+
+
 def _result(tempo, mode, strength=1.0, energy=0.6):
     return AnalysisResult(
         tempo=tempo,
@@ -126,7 +135,7 @@ def test_analysis_placement_follows_tempo_and_mode():
     happy = from_analysis(_result(140, "major", energy=0.8))
     sad = from_analysis(_result(65, "minor", energy=0.4))
     angry = from_analysis(_result(150, "minor", energy=0.9))
-    assert happy.emotion is Emotion.HAPPY and happy.valence > 0.5 and happy.arousal > 0.3
+    assert happy.emotion is Emotion.HAPPY and happy.valence > 0.5 and happy.arousal > 0.1
     assert sad.emotion is Emotion.SAD and sad.valence < -0.5 and sad.arousal < 0
     assert angry.valence < 0 < angry.arousal
     assert angry.emotion in (Emotion.ANGRY, Emotion.FEAR)
@@ -144,6 +153,31 @@ def test_analysis_placement_follows_tempo_and_mode():
     # a clear mode earns more confidence, but never as much as a folder or a tag
     weak = from_analysis(_result(110, "major", strength=0.0))
     assert weak.confidence < happy.confidence <= 0.5
+
+
+def test_ordinary_minor_music_is_sad_never_disgust():
+    """Minor at a moderate tempo (the issue: 110-130 BPM pieces were placed as disgust)."""
+    for bpm in range(60, 131, 5):
+        for energy in (0.3, 0.6, 0.9):
+            for strength in (0.3, 1.0):
+                placed = from_analysis(_result(bpm, "minor", energy=energy, strength=strength))
+                assert placed.emotion in (Emotion.SAD, Emotion.NEUTRAL), (bpm, energy, placed)
+    emotions = {from_analysis(_result(b, m)).emotion for b in range(40, 240, 3) for m in MODES}
+    assert Emotion.DISGUST not in emotions and Emotion.SURPRISE not in emotions
+
+
+def test_implied_emotion_bands_match_the_documented_mapping():
+    """The README's table: major calm below ~98 BPM and happy above; minor sad below ~147."""
+    assert implied_emotion(80, "major") is Emotion.NEUTRAL
+    assert implied_emotion(110, "major") is Emotion.HAPPY
+    assert implied_emotion(120, "minor") is Emotion.SAD
+    assert implied_emotion(165, "minor") is Emotion.ANGRY
+    # analysis with a clear mode at the usual loudness agrees with the implied emotion
+    for bpm in range(50, 200, 7):
+        for mode in MODES:
+            assert from_analysis(_result(bpm, mode, energy=0.6)).emotion is implied_emotion(
+                bpm, mode
+            )
 
 
 def test_evidence_order_tag_folder_analysis_default():

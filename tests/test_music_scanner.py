@@ -364,3 +364,20 @@ def test_progress_bar_draws_and_erases():
     text = stream.getvalue()
     assert "[########################] 3/3 song 3.mp3" in text
     assert text.endswith("\r")
+
+
+def test_progress_bar_counts_the_analysis_phase_on_its_own():
+    """The scanner grows ``total`` by the tracks it analyses; the bar then says so."""
+    import io
+
+    from emotune.cli.scan import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    bar(5, 5, Path("/music/e.mp3"))  # five files read
+    bar(6, 7, Path("/music/a.mp3"))  # first of two analysed (drawn: the 0.1 s limit aside)
+    bar._last = 0.0
+    bar(7, 7, Path("/music/b.mp3"))
+    text = stream.getvalue()
+    assert "Scanning [" in text and "5/5" in text
+    assert "Analysing [" in text and "] 2/2 b.mp3" in text

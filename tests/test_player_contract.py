@@ -7,10 +7,12 @@ and real 1-second files written here; they are skipped only when libvlc is missi
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from player_support import (
+    AUDIO_SUFFIXES,
     BACKENDS,
     FORMATS,
     Harness,
@@ -222,3 +224,64 @@ def test_demo_library_file_plays(harness):
     harness.backend.seek(duration - 0.6)  # don't sit through a whole song
     assert harness.wait_for(lambda: "ended" in rec.names() or "error" in rec.names(), timeout=10)
     assert rec.names()[-1] == "ended"
+
+
+def _demo_files() -> list[Path]:
+    from emotune.paths import DEMO_LIBRARY_DIR
+
+    return sorted(p for p in DEMO_LIBRARY_DIR.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+
+
+@pytest.mark.parametrize("path", _demo_files(), ids=lambda p: p.name)
+def test_every_demo_file_seeks_where_asked(path):
+    """Seek to 25 %, 50 % and 90 %: VLC's own clock must agree within 0.5 s.
+
+    The Ogg files libsndfile wrote declared a nominal bitrate 60 % above the real one and VLC
+    seeked by it (10 s landed near 16 s); see :mod:`emotune.music.encode`.
+    """
+    h = Harness("vlc")
+    try:
+        rec = _record(h)
+        h.backend.load(path)
+        h.backend.play()
+        assert h.wait_for(lambda: "started" in rec.names() or "error" in rec.names())
+        assert "error" not in rec.names(), rec.of("error")
+        duration = h.backend.duration
+        assert duration and duration > 5.0
+        h.settle(0.3)  # a seek in VLC's first instants of playback can be dropped
+        for fraction in (0.25, 0.5, 0.9):
+            target = fraction * duration
+            h.backend.seek(target)
+            sought = time.monotonic()
+            h.settle(0.35)  # let VLC report its clock from the new place
+            landed = h.backend.position  # VLC's clock, moved on by its time-changed events
+            ran = time.monotonic() - sought
+            assert target - 0.5 <= landed <= target + ran + 0.5, (fraction, target, landed)
+        assert "error" not in rec.names(), rec.of("error")
+    finally:
+        h.close()
+
+
+def test_a_seek_that_runs_off_the_end_is_not_a_normal_end(tmp_path):
+    """An Ogg file declaring 4x its real bitrate: VLC's seek to 40 % lands past the end. The
+    backend must report that as an error about the seek, not as the track having finished."""
+    from emotune.music.encode import set_vorbis_nominal_bitrate, vorbis_nominal_bitrate
+
+    path = write_tone(tmp_path / "liar.ogg", seconds=12.0)
+    honest = int(path.stat().st_size * 8 / 12.0)
+    set_vorbis_nominal_bitrate(path, 4 * honest)
+    assert vorbis_nominal_bitrate(path) == 4 * honest
+    h = Harness("vlc")
+    try:
+        rec = _record(h)
+        h.backend.load(path)
+        h.backend.play()
+        assert h.wait_for(lambda: "started" in rec.names())
+        h.settle(0.3)
+        h.backend.seek(0.4 * 12.0)
+        assert h.wait_for(lambda: "ended" in rec.names() or "error" in rec.names(), timeout=5)
+        assert "ended" not in rec.names()
+        (_, (_, message)), *_ = rec.of("error")
+        assert "seek" in message
+    finally:
+        h.close()

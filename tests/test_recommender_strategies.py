@@ -140,7 +140,9 @@ def test_empty_region_uses_nearest_and_says_so():
 
 def test_empty_library_gives_an_empty_plan_with_a_note():
     plan = Recommender([], seed=0).plan(Emotion.SAD, "lift", 3)
-    assert plan.picks == [] and "empty" in plan.notes[0].text and plan.notes[0].kind == EMPTY_LIBRARY
+    assert (
+        plan.picks == [] and "empty" in plan.notes[0].text and plan.notes[0].kind == EMPTY_LIBRARY
+    )
 
 
 def test_excluded_tracks_are_never_picked():
@@ -168,3 +170,31 @@ def test_mood_accepts_points_and_names():
     with pytest.raises(ValueError):
         Recommender([]).plan(Emotion.SAD, "bogus", 1)
     assert set(STRATEGIES) == {"match", "lift", "calm"}
+
+
+def test_empty_mood_note_names_how_the_library_places_tracks():
+    """A library placed by analysis and folders is not told about missing *tags*."""
+    calm = [
+        track(f"/m/a{i}.ogg", valence=0.5, arousal=-0.5, source="analysis") for i in range(3)
+    ] + [track("/m/happy/f.ogg", emotion=Emotion.HAPPY, source="folder")]
+    notes = Recommender(calm, seed=0).plan(Emotion.ANGRY, "match", 2).notes
+    text = next(n.text for n in notes if n.kind == EMPTY_MOOD)
+    assert "tagged" not in text
+    assert "in a folder named 'angry'" in text and "that sound 'angry'" in text
+    unplaced = [track(f"/m/u{i}.ogg", emotion=Emotion.NEUTRAL, source="default") for i in range(2)]
+    notes = Recommender(unplaced, seed=0).plan(Emotion.SAD, "match", 1).notes
+    assert any("no track has a mood tag" in n.text for n in notes)
+
+
+def test_play_notes_keep_fallback_only_when_a_queued_pick_was_one():
+    from emotune.cli.play import queued_notes, unplaced_hint
+    from emotune.music.recommender import Note
+
+    notes = [Note("No tracks near x", FALLBACK), Note("No tracks tagged 'y'", EMPTY_MOOD)]
+    near = [type("E", (), {"reason": "sad → match: 70 bpm, minor"})()]
+    far = [*near, type("E", (), {"reason": "sad → match: 90 bpm (nearest available)"})()]
+    assert [n.kind for n in queued_notes(notes, near)] == [EMPTY_MOOD]
+    assert [n.kind for n in queued_notes(notes, far)] == [FALLBACK, EMPTY_MOOD]
+    tracks = [track("/m/a.ogg", source="default"), track("/m/b.ogg", source="tag")]
+    assert "scan --analyze" in unplaced_hint(tracks) and "1 of 2" in unplaced_hint(tracks)
+    assert unplaced_hint(tracks[1:]) is None

@@ -95,6 +95,30 @@ def _label(track: Track) -> str:
     return name if can_print(name) else name.encode("ascii", "replace").decode()
 
 
+def queued_notes(notes: Sequence, entries: Sequence) -> list:
+    """The DJ's notes that describe ``entries`` (what was queued and shown or played).
+
+    The DJ plans a few tracks ahead; a "nearest available" note from a look-ahead pick that was
+    never queued here would describe nothing the listener sees, so fallback notes are kept only
+    when a queued entry was such a pick.
+    """
+    from emotune.music.recommender import FALLBACK
+
+    any_fallback = any(e.reason.endswith("(nearest available)") for e in entries)
+    return [n for n in notes if getattr(n, "kind", None) != FALLBACK or any_fallback]
+
+
+def unplaced_hint(tracks: Sequence[Track]) -> str | None:
+    """A hint to run ``scan --analyze`` when tracks have no mood from tag, folder or analysis."""
+    unplaced = sum(1 for t in tracks if t.source == "default")
+    if not unplaced:
+        return None
+    return (
+        f"{unplaced} of {len(tracks)} tracks have no mood tag, mood folder or analysis and sit "
+        "at neutral; `emotune scan --analyze` places them by their sound."
+    )
+
+
 def _say(text: str, quiet: bool) -> None:
     if not quiet:
         print(text if can_print(text) else text.encode("ascii", "replace").decode(), flush=True)
@@ -154,8 +178,11 @@ def run(args: argparse.Namespace) -> int:
             f" · strategy: {strategy} ({STRATEGY_HELP[strategy]}) · {len(tracks)} tracks",
             quiet,
         )
-        for note in dj.notes:
+        for note in queued_notes(dj.notes, planned):
             _say(f"note: {note}", quiet)
+        hint = unplaced_hint(tracks)
+        if hint:
+            _say(f"hint: {hint}", quiet)
         _say("Queue:", quiet)
         for i, entry in enumerate(planned, 1):
             t = entry.track
@@ -167,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
                     {
                         "emotion": emotion.key,
                         "strategy": strategy,
-                        "notes": [str(note) for note in dj.notes],
+                        "notes": [str(n) for n in queued_notes(dj.notes, [*planned, *played])],
+                        "hint": hint,
                         "queue": [
                             {"path": str(e.track.path), "title": e.track.title, "reason": e.reason}
                             for e in planned

@@ -55,9 +55,15 @@ class ProgressBar:
         self.label = label
         self._last = 0.0
         self._drawn = False
+        self._files: int | None = None  # the first total: files; a larger one adds analysis
 
     def __call__(self, done: int, total: int, path: Path) -> None:
         """Progress callback for :func:`emotune.music.scanner.scan`."""
+        if self._files is None:
+            self._files = total
+        label = self.label
+        if total > self._files:  # the analysis phase: count the analysed tracks on their own
+            label, done, total = "Analysing", max(0, done - self._files), total - self._files
         now = time.monotonic()
         if done < total and now - self._last < 0.1:
             return
@@ -67,7 +73,7 @@ class ProgressBar:
         bar_width = 24
         filled = int(bar_width * fraction)
         name = os.fsencode(path.name).decode("utf-8", "replace")
-        head = f"{self.label} [{'#' * filled}{'.' * (bar_width - filled)}] {done}/{total} "
+        head = f"{label} [{'#' * filled}{'.' * (bar_width - filled)}] {done}/{total} "
         room = max(0, width - len(head) - 1)
         line = head + (name if len(name) <= room else name[: max(0, room - 1)] + "~")
         self.stream.write("\r" + line.ljust(width - 1))
@@ -102,6 +108,8 @@ def print_table(report, stream: TextIO) -> None:
         ("FORMAT", 6),
     )
     print("  ".join(name.ljust(width) for name, width in columns).rstrip(), file=stream)
+    widths = [width for _, width in columns]
+    lines = []  # one write for the whole table: 100k print() calls cost a second
     for track in report.tracks:
         cells = (
             track.title,
@@ -113,8 +121,10 @@ def print_table(report, stream: TextIO) -> None:
             track.mode or "-",
             track.format,
         )
-        line = "  ".join(_cell(c, w).ljust(w) for c, (_, w) in zip(cells, columns, strict=True))
-        print(line.rstrip(), file=stream)
+        line = "  ".join([_cell(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)])
+        lines.append(line.rstrip())
+    if lines:
+        stream.write("\n".join(lines) + "\n")
     counts = "  ".join(f"{e.key} {n}" for e, n in report.counts().items())
     print(f"\nPer emotion: {counts}", file=stream)
     if report.skipped:

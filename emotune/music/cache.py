@@ -21,8 +21,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from emotune.paths import user_data_dir
 
@@ -51,9 +51,8 @@ CREATE TABLE IF NOT EXISTS analysis (
 """
 
 
-@dataclass(frozen=True)
-class CachedFile:
-    """One row of the ``files`` table."""
+class CachedFile(NamedTuple):
+    """One row of the ``files`` table (a tuple: a 100k-file library builds 100k of them)."""
 
     mtime_ns: int
     size: int
@@ -61,8 +60,7 @@ class CachedFile:
     error: str | None
 
 
-@dataclass(frozen=True)
-class CachedAnalysis:
+class CachedAnalysis(NamedTuple):
     """One row of the ``analysis`` table."""
 
     mtime_ns: int
@@ -70,6 +68,34 @@ class CachedAnalysis:
     version: int
     result: dict | None
     error: str | None
+
+
+_DAMAGED = object()
+"""Stands for a JSON cell that does not parse: that row is a cache miss."""
+
+
+def _json_column(cells: list[str | None]) -> list:
+    """Parse a column of JSON texts (None stays None; a damaged cell becomes ``_DAMAGED``).
+
+    One ``json.loads`` of the whole column as an array costs about half of one call per cell,
+    which matters at 100k rows; if any cell is damaged, the cells are parsed one by one.
+    """
+    present = [cell for cell in cells if cell]
+    try:
+        values = json.loads("[" + ",".join(present) + "]")
+    except ValueError:
+        values = None
+    if values is None or len(values) != len(present):  # damaged cells: find which, one by one
+        return [_loads_or_damaged(cell) if cell else None for cell in cells]
+    parsed = iter(values)
+    return [next(parsed) if cell else None for cell in cells]
+
+
+def _loads_or_damaged(cell: str) -> object:
+    try:
+        return json.loads(cell)
+    except ValueError:
+        return _DAMAGED
 
 
 def path_key(path: Path | str) -> bytes:
@@ -179,14 +205,12 @@ class LibraryCache:
             except sqlite3.Error as exc:
                 self._recover(exc)
                 return {}
-        out: dict[bytes, CachedFile] = {}
-        for key, mtime_ns, size, tags, error in rows:
-            try:
-                parsed = json.loads(tags) if tags else None
-            except ValueError:
-                continue  # a damaged row is just a cache miss
-            out[bytes(key)] = CachedFile(mtime_ns, size, parsed, error)
-        return out
+        parsed = _json_column([tags for _, _, _, tags, _ in rows])
+        return {
+            bytes(key): CachedFile(mtime_ns, size, tags, error)
+            for (key, mtime_ns, size, _, error), tags in zip(rows, parsed, strict=True)
+            if tags is not _DAMAGED
+        }
 
     def store_files(self, rows: Iterable[tuple[bytes, int, int, dict | None, str | None]]) -> None:
         """Insert or replace ``(key, mtime_ns, size, tags_dict | None, error | None)`` rows."""
@@ -227,14 +251,12 @@ class LibraryCache:
             except sqlite3.Error as exc:
                 self._recover(exc)
                 return {}
-        out: dict[bytes, CachedAnalysis] = {}
-        for key, mtime_ns, size, ver, result, error in rows:
-            try:
-                parsed = json.loads(result) if result else None
-            except ValueError:
-                continue
-            out[bytes(key)] = CachedAnalysis(mtime_ns, size, ver, parsed, error)
-        return out
+        parsed = _json_column([result for _, _, _, _, result, _ in rows])
+        return {
+            bytes(key): CachedAnalysis(mtime_ns, size, ver, result, error)
+            for (key, mtime_ns, size, ver, _, error), result in zip(rows, parsed, strict=True)
+            if result is not _DAMAGED
+        }
 
     def store_analyses(
         self, version: int, rows: Iterable[tuple[bytes, int, int, dict | None, str | None]]

@@ -2,10 +2,17 @@
 
 soundfile (libsndfile >= 1.1) encodes WAV, AIFF, FLAC, Ogg Vorbis, Opus and MP3; PyAV encodes
 M4A/AAC. Both are imported lazily because the app itself never encodes audio.
+
+Ogg Vorbis from libsndfile declares a nominal bitrate in its identification header that has
+little to do with the real one (86 kb/s declared, 54 kb/s written at quality 0.6). VLC's Ogg
+demuxer trusts that figure to guess where a time lies, so a seek to 10 s landed near 16 s and a
+seek near the end ran off it. :func:`clear_vorbis_nominal_bitrate` sets the field to 0 ("unset" in
+the Vorbis I specification), after which VLC finds the time from the pages' granule positions.
 """
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +59,70 @@ def write_audio(path: Path, samples: np.ndarray, sr: int, *, quality: float = 0.
         subtype=subtype,
         compression_level=quality if lossy else None,
     )
+    if ext == ".ogg":
+        clear_vorbis_nominal_bitrate(path)
+
+
+def _ogg_crc_table() -> list[int]:
+    """CRC-32 table of the Ogg page checksum (polynomial 0x04C11DB7, not bit-reflected)."""
+    table = []
+    for byte in range(256):
+        crc = byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+            crc &= 0xFFFFFFFF
+        table.append(crc)
+    return table
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def ogg_page_crc(page: bytes) -> int:
+    """The checksum of one Ogg page (its own checksum field must be zero in ``page``)."""
+    crc = 0
+    for byte in page:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[(crc >> 24) ^ byte]
+    return crc
+
+
+def vorbis_nominal_bitrate(path: Path) -> int | None:
+    """The nominal bitrate declared in an Ogg Vorbis file's identification header, or None."""
+    head = Path(path).read_bytes()[:512]
+    at = head.find(b"\x01vorbis")
+    if not head.startswith(b"OggS") or at < 0 or at + 7 + 21 > len(head):
+        return None
+    return struct.unpack_from("<i", head, at + 7 + 13)[0]
+
+
+def clear_vorbis_nominal_bitrate(path: Path) -> None:
+    """Set the Vorbis identification header's nominal bitrate to 0 (unset), in place.
+
+    The header is the only packet of the file's first page, so only that page's checksum changes;
+    no audio is touched. Does nothing to a file that is not Ogg Vorbis.
+    """
+    set_vorbis_nominal_bitrate(path, 0)
+
+
+def set_vorbis_nominal_bitrate(path: Path, bits_per_second: int) -> None:
+    """Write ``bits_per_second`` as the nominal bitrate (see :func:`clear_vorbis_nominal_bitrate`;
+    tests use a false one to make a file VLC seeks wrongly)."""
+    path = Path(path)
+    with open(path, "r+b") as handle:
+        page = bytearray(handle.read(27))
+        if len(page) < 27 or page[:4] != b"OggS":
+            return
+        segments = handle.read(page[26])
+        page += segments + handle.read(sum(segments))
+        at = page.find(b"\x01vorbis")
+        if at < 0 or at + 7 + 21 > len(page):
+            return
+        # identification header: version(4) channels(1) rate(4) max(4) nominal(4) min(4)
+        struct.pack_into("<i", page, at + 7 + 13, bits_per_second)
+        struct.pack_into("<I", page, 22, 0)
+        struct.pack_into("<I", page, 22, ogg_page_crc(bytes(page)))
+        handle.seek(0)
+        handle.write(page)
 
 
 def _write_m4a(path: Path, samples: np.ndarray, sr: int, bitrate: int = 96_000) -> None:

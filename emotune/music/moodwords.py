@@ -13,6 +13,7 @@ name must be a mood), because folders named after albums ("Dark Side of the Moon
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -163,6 +164,7 @@ def parse_mood(text: str | None) -> MoodMatch | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # a library repeats the same few folder names endlessly
 def folder_mood(name: str) -> MoodMatch | None:
     """The mood a folder name stands for, or None.
 

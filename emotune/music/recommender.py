@@ -192,6 +192,24 @@ def describe(track: Track) -> str:
     return ", ".join(parts)
 
 
+_HOW_PLACED = {"tag": "tagged", "folder": "in a folder named", "analysis": "that sound"}
+"""How a track came by its emotion (``Track.source``), as the words before the emotion's name."""
+
+
+def _placed_as(key: str, tracks: Iterable[Track]) -> str:
+    """Words for "tracks with emotion ``key``" that name only how this library places tracks.
+
+    ``"tagged 'sad'"`` in a tagged library; ``"tagged 'sad', in a folder named 'sad' or that
+    sound 'sad'"`` when folders and analysis place tracks too, so the note never blames tags
+    for what analysis or folders decided.
+    """
+    sources = [s for s in _HOW_PLACED if any(t.source == s for t in tracks)]
+    if not sources:
+        return f"placed as '{key}' (no track has a mood tag, a mood folder or an analysis yet)"
+    words = [f"{_HOW_PLACED[s]} '{key}'" for s in sources]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 class Recommender:
     """Picks tracks for a mood and strategy. Not thread-safe: the DJ calls it under its lock.
 
@@ -318,7 +336,7 @@ class Recommender:
             return
         self._note(
             plan,
-            f"No tracks tagged '{emotion.key}' in the library; "
+            f"No tracks {_placed_as(emotion.key, pool)} in the library; "
             "using the nearest tracks on the mood map instead.",
             EMPTY_MOOD,
         )

@@ -54,6 +54,7 @@ class LibraryControl(QObject):
         self._running: Future[None] | None = None
         self.tracks: list[Track] = []
         self._rescan_pending = False
+        self._files_total: int | None = None  # files in the running scan; more = analysis
         window.choose_folder_action.triggered.connect(self.choose_folder)
         window.rescan_action.triggered.connect(self.rescan)
         window.progress_cancel.clicked.connect(self.cancel)
@@ -71,7 +72,9 @@ class LibraryControl(QObject):
             self._rescan_pending = True
             return
         self._rescan_pending = False
-        self._job = ScanJob(self.folders, self._progress.emit, scanner=self._scanner)
+        # analyze: untagged tracks are placed by their sound (cached, so only new files cost)
+        self._job = ScanJob(self.folders, self._progress.emit, analyze=True, scanner=self._scanner)
+        self._files_total = None
         self.window.show_progress("Scanning library", 0, 0)
         self._running = self._tasks.run(self._job, self._on_done)
 
@@ -111,7 +114,14 @@ class LibraryControl(QObject):
         self.rescan()
 
     def _on_progress(self, done: int, total: int, path: str) -> None:
-        self.window.show_progress("Scanning library", done, total)
+        if self._files_total is None:
+            self._files_total = total
+        files = self._files_total
+        if total > files:  # the scanner grew the total by the tracks it analyses
+            done, total = max(0, done - files), total - files
+            self.window.show_progress(f"Analysing tracks {done}/{total}", done, total)
+        else:
+            self.window.show_progress(f"Scanning library {done}/{total}", done, total)
         self.window.progress.setToolTip(path)
 
     def _on_finished(self, report: ScanReport) -> None:

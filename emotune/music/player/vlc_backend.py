@@ -50,6 +50,7 @@ DUMMY_ARGS: tuple[str, ...] = ("--aout=adummy", "--file-caching=50")
 _BROKEN_MAX_PLAYED = 0.25
 _BROKEN_MIN_EXPECTED = 0.5
 _AUDIO_ES = 0  # libvlc_track_audio
+_SEEK_OVERRUN_MIN_LEFT = 2.0  # seconds left after a seek target below which any end is real
 
 NO_OUTPUT_MESSAGE = (
     "no sound output: VLC read the audio but could not play it (no working sound device?)"
@@ -188,6 +189,7 @@ class VLCBackend(PlayerBackend):
         self._seeked = False
         self._output_ok = False  # a file has played for real through this output
         self._pending_seek: float | None = None
+        self._seek_mark: tuple[float, float] | None = None  # (target s, wall time) of last seek
         self._playing_since: float | None = None  # wall time of the first Playing after a start
         self._pos_base = 0.0  # position at wall time _pos_at (interpolated while playing)
         self._pos_at = time.monotonic()
@@ -254,6 +256,7 @@ class VLCBackend(PlayerBackend):
         self._player.audio_set_volume(self._volume)  # no audio output existed before Playing
         if self._pending_seek is not None:
             self._player.set_time(int(self._pending_seek * 1000))
+            self._seek_mark = (self._pending_seek, stamp)
             self._pos_base, self._pending_seek, self._seeked = self._pending_seek, None, True
         self._pos_at = stamp
         if not self._announce_start:
@@ -294,7 +297,9 @@ class VLCBackend(PlayerBackend):
         got_stats = self._media is not None and self._media.get_stats(stats)
         if got_stats and stats.demux_read_bytes == 0:
             return "no audio data could be read (the file looks truncated or corrupt)"
-        if self._seeked or self._playing_since is None:
+        if self._seeked:
+            return self._seek_overran(stamp)
+        if self._playing_since is None:
             return None
         played = stamp - self._playing_since
         expected = self._duration_locked()
@@ -307,6 +312,26 @@ class VLCBackend(PlayerBackend):
             return "output"
         promised = f" of {expected:.1f} s" if expected else ""
         return f"stopped after {played:.2f} s{promised}: the file looks truncated or corrupt"
+
+    def _seek_overran(self, stamp: float) -> str | None:
+        """A reason when this "end" came from a seek that overshot, else None (a real end).
+
+        VLC seeks some files by a byte estimate (an Ogg Vorbis file declaring a wrong nominal
+        bitrate lands 60 % too far) and can run off the end: an end that arrives in less than
+        half the time that was left after the seek target is that, not the song finishing.
+        """
+        expected = self._duration_locked()
+        if self._seek_mark is None or not expected:
+            return None
+        target, at = self._seek_mark
+        left = expected - target
+        took = stamp - at
+        if left < _SEEK_OVERRUN_MIN_LEFT or took >= 0.5 * left:
+            return None
+        return (
+            f"seek to {target:.1f} s of {expected:.1f} s ran off the end after {took:.1f} s "
+            "(the file's seek information looks wrong)"
+        )
 
     def _tick(self) -> float | None:
         with self._lock:
@@ -333,6 +358,7 @@ class VLCBackend(PlayerBackend):
         """Forget per-run facts before (re)starting the file from the top."""
         self._audio_streams = 0
         self._seeked = False
+        self._seek_mark = None
         self._playing_since = None
         self._pos_base, self._pos_at = 0.0, time.monotonic()
 
@@ -418,6 +444,7 @@ class VLCBackend(PlayerBackend):
             if self._state in (PlayerState.PLAYING, PlayerState.PAUSED):
                 self._player.set_time(int(target * 1000))
                 self._pos_base, self._pos_at, self._seeked = target, time.monotonic(), True
+                self._seek_mark = (target, self._pos_at)
             elif self._state is PlayerState.STOPPED:
                 self._pending_seek = target
 

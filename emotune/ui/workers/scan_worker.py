@@ -61,6 +61,11 @@ class ScanJob:
         scanner = self._scanner
         if scanner is None:
             from emotune.music.scanner import scan as scanner
+
+            if self.analyze:
+                from emotune.music.analysis import warm_up_in_background
+
+                warm_up_in_background()  # once per machine: compile librosa's kernels ahead
         try:
             return scanner(self.folders, analyze=self.analyze, progress=self._on_progress)
         except ScanCancelled:
