@@ -96,7 +96,7 @@ $(VENV_PIP):
 $(RUN_STAMP): | $(VENV_PIP)
 	$(PIP_INSTALL) -e '.[analysis]'
 	@# Compile librosa's JIT kernels once per machine (~10 s) so the first analysed track is quick.
-	-$(VENV_PYTHON) -m emotune.music.analysis
+	-$(VENV_PYTHON) -m emotune.music.library.analysis
 	@rm -f $(VENV)/.installed-run-*
 	@touch $@
 

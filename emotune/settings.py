@@ -154,7 +154,7 @@ def text_list(max_items: int = 256) -> Check[list[str]]:
 
 def _strategies() -> Sequence[str]:
     # Imported when checked: the strategy names live with the recommender that defines them.
-    from emotune.music.recommender import STRATEGIES
+    from emotune.music.choose.recommender import STRATEGIES
 
     return STRATEGIES
 

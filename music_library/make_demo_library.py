@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate EmoTune's bundled demo library: 18 short synthesised pieces, CC0.
 
-Every sample is computed here with :mod:`emotune.music.synth` (numpy additive synthesis, noise
+Every sample is computed here with :mod:`emotune.devtools.synth` (numpy additive synthesis, noise
 drums), so the library has no third-party rights at all. Each piece is written in a known key,
 mode and tempo chosen to fit its mood (happy = fast major, sad = slow minor, angry = fast minor and
 distorted, fear = tremolo minor with a minor-second rub, surprise = fast major with leaps and
@@ -29,11 +29,11 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # run straight from a checkout without installing
 
+from emotune.devtools.encode import write_audio  # noqa: E402
+from emotune.devtools.synth import NOTE_NAMES, PieceSpec, render  # noqa: E402
 from emotune.emotions import Emotion  # noqa: E402
-from emotune.music.encode import write_audio  # noqa: E402
-from emotune.music.formats import AUDIO_EXTENSIONS  # noqa: E402
-from emotune.music.synth import NOTE_NAMES, PieceSpec, render  # noqa: E402
-from emotune.music.tags import write_fields  # noqa: E402
+from emotune.music.library.formats import AUDIO_EXTENSIONS  # noqa: E402
+from emotune.music.library.tags import write_fields  # noqa: E402
 
 ARTIST = "EmoTune Demo Ensemble"
 ALBUM = "Seven Moods (EmoTune Demo Library)"

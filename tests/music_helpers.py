@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotune.music.encode import write_audio
+from emotune.devtools.encode import write_audio
 
 # One row per format the library supports: extension -> sample rate to encode at.
 FORMAT_RATES: dict[str, int] = {

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from emotune.emotions import Emotion
-from emotune.music.player import NullBackend, PlayerBackend, vlc_available
-from emotune.music.track import Track
+from emotune.music.library.track import Track
+from emotune.music.playback.backends import NullBackend, PlayerBackend, vlc_available
 
 BACKENDS = ("null", "vlc")
 FORMATS = {
@@ -62,7 +62,7 @@ def make_backend(kind: str) -> PlayerBackend:
         return NullBackend()
     if not vlc_available():
         pytest.skip("libvlc is not available")
-    from emotune.music.player.vlc_backend import VLCBackend
+    from emotune.music.playback.backends.vlc_backend import VLCBackend
 
     return VLCBackend(dummy_audio=True)
 

@@ -11,9 +11,9 @@ import pytest
 from player_support import Harness, Recorder, spread_library, track, write_tone
 
 from emotune.emotions import Emotion
-from emotune.music.dj import EVENTS, MoodDJ
-from emotune.music.player import NullBackend, PlayerState
-from emotune.music.recommender import EMPTY_MOOD
+from emotune.music.choose.dj import EVENTS, MoodDJ
+from emotune.music.choose.recommender import EMPTY_MOOD
+from emotune.music.playback.backends import NullBackend, PlayerState
 from emotune.settings import Settings
 
 ALL = tuple(EVENTS)

@@ -77,7 +77,7 @@ def bad_library(tmp_path_factory) -> Path:
     shutil.copyfile(COVERED_MP3, os.path.join(os.fsencode(lib), b"caf\xe9 \n odd.mp3"))
     huge = lib / "huge_tag.mp3"
     shutil.copyfile(COVERED_MP3, huge)
-    from emotune.music.tags import write_fields
+    from emotune.music.library.tags import write_fields
 
     write_fields(huge, {"title": "x" * 2_000_000, "mood": "happy"})  # a 4 MB title frame
     return lib
@@ -352,7 +352,7 @@ def test_bad_model_file_gives_a_clear_error(tmp_path, content, message):
 
 _KILL_DURING_REPLACE = """
 import os, signal, sys
-from emotune.music import tags
+from emotune.music.library import tags
 def killed(*args):  # the moment before the rename: the temporary copy is complete
     os.kill(os.getpid(), signal.SIGKILL)
 tags.os.replace = killed
@@ -403,7 +403,7 @@ def test_leftover_of_a_killed_tag_write_is_removed_by_the_next_scan_or_tag(tmp_p
 
 
 def test_a_write_in_progress_keeps_its_temporary_file(tmp_path):
-    from emotune.music.tags import remove_leftover_temps
+    from emotune.music.library.tags import remove_leftover_temps
 
     folder = tmp_path / "music"
     folder.mkdir()

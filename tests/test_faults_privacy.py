@@ -101,7 +101,7 @@ def _art_files(home: Path) -> list[Path]:
 
 def test_playing_a_track_with_a_cover_writes_only_inside_emotune_home(tmp_path):
     strace = _strace()
-    from emotune.music.player import vlc_available
+    from emotune.music.playback.backends import vlc_available
 
     if not vlc_available():
         pytest.skip("libVLC is not installed")
@@ -150,7 +150,7 @@ def test_a_20_second_window_run_with_playback_writes_only_inside_emotune_home(tm
     pytest.importorskip("skimage")  # for the demo "camera" video
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run not installed")
-    from emotune.music.player import vlc_available
+    from emotune.music.playback.backends import vlc_available
 
     if not vlc_available():
         pytest.skip("libVLC is not installed")

@@ -229,7 +229,7 @@ def test_library_counts_audio_files_by_extension_in_any_case(tmp_path):
 
 
 def test_library_count_falls_back_to_extensions_without_the_scanner(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "emotune.music.scanner", None)  # import now fails
+    monkeypatch.setitem(sys.modules, "emotune.music.library.scanner", None)  # import now fails
     for name in ("a.mp3", "b.Opus", "c.txt"):
         (tmp_path / name).write_bytes(b"")
     assert count_audio_files(tmp_path) == 2
@@ -248,7 +248,7 @@ def test_library_includes_the_demo_folder_and_folders_from_settings(
     from emotune.settings import Settings
 
     if not scanner_available:
-        monkeypatch.setitem(sys.modules, "emotune.music.scanner", None)
+        monkeypatch.setitem(sys.modules, "emotune.music.library.scanner", None)
     (tmp_path / "song.mp3").write_bytes(b"")
     Settings().set("library_folders", [str(tmp_path)])
     assert configured_folders() == [DEMO_LIBRARY_DIR, tmp_path]

@@ -345,8 +345,8 @@ def test_the_ui_has_at_most_five_any():
 def _state_values() -> dict[str, str]:
     """Every string value of the state enums the UI shows, with the member that owns it."""
     from emotune.mood import MoodEventKind, MoodState
-    from emotune.music.player import PlayerState
-    from emotune.music.queue import RepeatMode
+    from emotune.music.playback.backends import PlayerState
+    from emotune.music.playback.queue import RepeatMode
     from emotune.timeline_csv import TimelineMode
     from emotune.vision.sources import SourceEvent, SourceStatus
 
@@ -388,3 +388,26 @@ def test_the_seam_checks_read_what_they_should(tmp_path):
     )
     assert _any_annotations(sample) == [2, 2]
     assert ("playing", 3) in _string_literals(sample)
+
+
+# -- the music rooms -------------------------------------------------------------------------
+
+MUSIC_ROOMS_BELOW = {
+    # room: the rooms it must never import (library < playback < choose)
+    "emotune.music.library": ("emotune.music.playback", "emotune.music.choose"),
+    "emotune.music.playback": ("emotune.music.choose",),
+}
+
+
+def test_the_music_rooms_exist_and_import_only_downwards():
+    graph = import_graph()
+    for room, forbidden in MUSIC_ROOMS_BELOW.items():
+        members = [m for m in graph if _is_within(m, room)]
+        assert len(members) > 3, room  # the room is there, so the rule is not vacuous
+        offenders = [
+            f"{module} imports {target}"
+            for module in members
+            for target in graph[module]
+            if any(_is_within(target, below) for below in forbidden)
+        ]
+        assert offenders == [], room

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from music_helpers import make_audio
 
+from emotune.devtools.encode import write_audio
+from emotune.devtools.synth import STYLES, PieceSpec, render
 from emotune.emotions import Emotion
-from emotune.music import analysis
-from emotune.music.encode import write_audio
-from emotune.music.scanner import scan
-from emotune.music.synth import STYLES, PieceSpec, render
+from emotune.music.library import analysis
+from emotune.music.library.scanner import scan
 
 SR = analysis.DEFAULT_SR
 
@@ -104,7 +104,7 @@ def test_every_format_decodes_for_analysis(tmp_path, ext):
 
 
 def test_long_files_are_analysed_from_an_excerpt(tmp_path):
-    from emotune.music.decode import clip_offset, load_clip
+    from emotune.music.library.decode import clip_offset, load_clip
 
     path = make_audio(tmp_path / "long.flac", seconds=50.0)
     clip = load_clip(path, SR, seconds=10.0, duration=50.0)
@@ -163,7 +163,7 @@ def test_without_librosa_analysis_is_reported_unavailable(tmp_path, monkeypatch)
 
 def test_failed_analyses_are_cached_only_when_final(tmp_path, monkeypatch):
     """A missing decoder is not final (retried next scan); silence is (cached)."""
-    from emotune.music import decode
+    from emotune.music.library import decode
 
     write_audio(tmp_path / "silence.wav", np.zeros(22050 * 5, dtype=np.float32), 22050)
     write_audio(

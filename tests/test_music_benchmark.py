@@ -1,6 +1,6 @@
 """The real-music benchmark on a small subset: four public-domain chorales rendered by a GM synth.
 
-The full set (48 pieces) runs with ``python -m emotune.music.benchmark music``; CI renders four
+The full set (48 pieces) runs with ``python -m emotune.devtools.music_benchmark music``; CI renders four
 to keep the rendering, labelling and scoring honest, and the analysis right on real scores.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from emotune.music import benchmark
+from emotune.devtools import music_benchmark as benchmark
 
 pytest.importorskip("music21")
 pytest.importorskip("librosa")

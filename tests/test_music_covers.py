@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from music_helpers import FORMAT_RATES, make_audio
 
-from emotune.music.formats import FORMATS
-from emotune.music.tags import read_cover, write_fields
+from emotune.music.library.formats import FORMATS
+from emotune.music.library.tags import read_cover, write_fields
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
 EXTENSIONS = tuple(FORMAT_RATES)  # one file of every format in the table

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from emotune.music.encode import (
+from emotune.devtools.encode import (
     clear_vorbis_nominal_bitrate,
     ogg_page_crc,
     vorbis_nominal_bitrate,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def test_window_scan_analyses_and_counts_the_analysis(qtbot, tmp_path):
-    from emotune.music.scanner import ScanReport
+    from emotune.music.library.scanner import ScanReport
     from emotune.settings import Settings
     from emotune.ui.library_control import LibraryControl
     from emotune.ui.main_window import MainWindow

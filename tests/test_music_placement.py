@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 
 from emotune.emotions import Emotion
-from emotune.music.analysis import AnalysisResult, estimate_key
-from emotune.music.moodwords import MOOD_WORDS, folder_mood, parse_mood
-from emotune.music.placement import (
+from emotune.music.library.analysis import AnalysisResult, estimate_key
+from emotune.music.library.moodwords import MOOD_WORDS, folder_mood, parse_mood
+from emotune.music.library.placement import (
     build_track,
     from_analysis,
     implied_emotion,
     mode_from_key,
     place,
 )
-from emotune.music.tags import TagInfo
-from emotune.music.track import SOURCES
+from emotune.music.library.tags import TagInfo
+from emotune.music.library.track import SOURCES
 
 
 @pytest.mark.parametrize(
@@ -222,7 +222,7 @@ def test_track_prefers_tag_tempo_and_key_over_analysis():
 def test_key_finder_on_ideal_profiles():
     import numpy as np
 
-    from emotune.music.analysis import MAJOR_PROFILE, MINOR_PROFILE
+    from emotune.music.library.analysis import MAJOR_PROFILE, MINOR_PROFILE
 
     tonic, mode, corr, strength = estimate_key(np.roll(MAJOR_PROFILE, 7))  # G major
     assert (tonic, mode) == (7, "major") and corr == pytest.approx(1.0) and strength > 0.5

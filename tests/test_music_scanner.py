@@ -15,10 +15,9 @@ from music_helpers import CORE_EXTENSIONS, TinyFiles, make_audio
 
 from emotune.cli import main
 from emotune.emotions import EMOTIONS, Emotion
-from emotune.music.cache import CACHE_FILENAME, LibraryCache
-from emotune.music.library import load_library
-from emotune.music.scanner import ScanReport, scan
-from emotune.music.tags import read_tags, write_fields, write_mood
+from emotune.music.library.cache import CACHE_FILENAME, LibraryCache
+from emotune.music.library.scanner import ScanReport, load_library, scan
+from emotune.music.library.tags import read_tags, write_fields, write_mood
 from emotune.paths import DEMO_LIBRARY_DIR, user_data_dir
 
 

@@ -10,9 +10,9 @@ import pytest
 from music_helpers import FORMAT_RATES, audio_digest, make_audio, tag_lines
 
 from emotune.emotions import Emotion
-from emotune.music import tags as tags_module
-from emotune.music.formats import AUDIO_EXTENSIONS, FORMATS, TEXT_FIELDS, ID3ByVersion
-from emotune.music.tags import (
+from emotune.music.library import tags as tags_module
+from emotune.music.library.formats import AUDIO_EXTENSIONS, FORMATS, TEXT_FIELDS, ID3ByVersion
+from emotune.music.library.tags import (
     CorruptFile,
     TagWriteError,
     UnsupportedFormat,

@@ -115,7 +115,7 @@ def test_demo_library_headless(capsys):
 
 def test_without_a_sound_device_vlc_plays_on_its_dummy_output_and_says_so(library, capsys, monkeypatch):
     Harness("vlc").close()  # skips when libvlc is absent
-    from emotune.music.player import sound_output, vlc_backend
+    from emotune.music.playback.backends import sound_output, vlc_backend
 
     monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "none here"))
     chosen = []

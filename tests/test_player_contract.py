@@ -23,9 +23,9 @@ from player_support import (
     write_tone,
 )
 
-from emotune.music.player import PlayerState
-from emotune.music.queue import PlayQueue
-from emotune.music.queue_player import QueuePlayer
+from emotune.music.playback.backends import PlayerState
+from emotune.music.playback.queue import PlayQueue
+from emotune.music.playback.queue_player import QueuePlayer
 
 EVENT_NAMES = ("started", "ended", "error", "position")
 GAP_LIMIT = 0.5  # seconds from one track's end to the next one's start
@@ -237,7 +237,7 @@ def test_every_demo_file_seeks_where_asked(path):
     """Seek to 25 %, 50 % and 90 %: VLC's own clock must agree within 0.5 s.
 
     The Ogg files libsndfile wrote declared a nominal bitrate 60 % above the real one and VLC
-    seeked by it (10 s landed near 16 s); see :mod:`emotune.music.encode`.
+    seeked by it (10 s landed near 16 s); see :mod:`emotune.devtools.encode`.
     """
     h = Harness("vlc")
     try:
@@ -265,7 +265,7 @@ def test_every_demo_file_seeks_where_asked(path):
 def test_a_seek_that_runs_off_the_end_is_not_a_normal_end(tmp_path):
     """An Ogg file declaring 4x its real bitrate: VLC's seek to 40 % lands past the end. The
     backend must report that as an error about the seek, not as the track having finished."""
-    from emotune.music.encode import set_vorbis_nominal_bitrate, vorbis_nominal_bitrate
+    from emotune.devtools.encode import set_vorbis_nominal_bitrate, vorbis_nominal_bitrate
 
     path = write_tone(tmp_path / "liar.ogg", seconds=12.0)
     honest = int(path.stat().st_size * 8 / 12.0)

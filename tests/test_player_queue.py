@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from player_support import Recorder, track
 
-from emotune.music.player import NullBackend, PlayerState
-from emotune.music.queue import PlayQueue, QueueEntry, RepeatMode
-from emotune.music.queue_player import QueuePlayer
+from emotune.music.playback.backends import NullBackend, PlayerState
+from emotune.music.playback.queue import PlayQueue, QueueEntry, RepeatMode
+from emotune.music.playback.queue_player import QueuePlayer
 
 QP_EVENTS = ("now_playing", "track_ended", "skipped", "queue_changed", "finished")
 

@@ -6,9 +6,9 @@ import pytest
 from player_support import spread_library, track
 
 from emotune.emotions import Emotion
-from emotune.music.dj import USER_REASON, MoodDJ
-from emotune.music.player import NullBackend
-from emotune.music.queue import PlayQueue, QueueEntry
+from emotune.music.choose.dj import USER_REASON, MoodDJ
+from emotune.music.playback.backends import NullBackend
+from emotune.music.playback.queue import PlayQueue, QueueEntry
 from emotune.settings import Settings
 
 

@@ -4,8 +4,8 @@ dummy output instead of flooding the terminal with ALSA errors."""
 from __future__ import annotations
 
 from emotune.doctor.sound import check_sound_output
-from emotune.music.player import sound_output
-from emotune.music.player.sound_output import find_sound_output
+from emotune.music.playback.backends import sound_output
+from emotune.music.playback.backends.sound_output import find_sound_output
 
 CARDS = """ 0 [PCH            ]: HDA-Intel - HDA Intel PCH
                       HDA Intel PCH at 0xf7f10000 irq 32

@@ -8,7 +8,7 @@ import pytest
 from player_support import spread_library, track
 
 from emotune.emotions import Emotion
-from emotune.music.recommender import (
+from emotune.music.choose.recommender import (
     EMPTY_LIBRARY,
     EMPTY_MOOD,
     FALLBACK,
@@ -188,7 +188,7 @@ def test_empty_mood_note_names_how_the_library_places_tracks():
 
 def test_play_notes_keep_fallback_only_when_a_queued_pick_was_one():
     from emotune.cli.play import queued_notes, unplaced_hint
-    from emotune.music.recommender import Note
+    from emotune.music.choose.recommender import Note
 
     notes = [Note("No tracks near x", FALLBACK), Note("No tracks tagged 'y'", EMPTY_MOOD)]
     near = [type("E", (), {"reason": "sad → match: 70 bpm, minor"})()]

@@ -70,7 +70,7 @@ def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
 
 def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device(monkeypatch, tmp_path):
     pytest.importorskip("PySide6")
-    from emotune.music.player import sound_output, vlc_available
+    from emotune.music.playback.backends import sound_output, vlc_available
 
     if not vlc_available():
         pytest.skip("libvlc is not installed")

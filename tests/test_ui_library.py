@@ -12,7 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt  # noqa: E402
 from ui_support import build_app, fake_tracks  # noqa: E402
 
 from emotune.emotions import Emotion  # noqa: E402
-from emotune.music.dj import USER_REASON  # noqa: E402
+from emotune.music.choose.dj import USER_REASON  # noqa: E402
 from emotune.ui.library_model import ARTIST, MOOD, SOURCE, TIME, TITLE, LibraryModel, source_text  # noqa: E402
 
 

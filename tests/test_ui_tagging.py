@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel  # noqa: E402
 from ui_support import build_app, fake_tracks  # noqa: E402
 
 from emotune.emotions import Emotion  # noqa: E402
-from emotune.music.tags import read_tags  # noqa: E402
+from emotune.music.library.tags import read_tags  # noqa: E402
 
 
 def _library_with(path: Path) -> list:
@@ -96,7 +96,7 @@ def test_every_emotion_and_clear_are_offered(qtbot, tmp_path):
 def test_a_rescan_asked_for_during_a_scan_runs_after_it(qtbot, tmp_path):
     import threading
 
-    from emotune.music.scanner import ScanReport
+    from emotune.music.library.scanner import ScanReport
     from emotune.settings import Settings
     from emotune.ui.library_control import LibraryControl
     from emotune.ui.main_window import MainWindow

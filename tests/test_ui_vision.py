@@ -12,7 +12,7 @@ from PySide6.QtCore import QThread  # noqa: E402
 from ui_support import FakePipeline, build_app, fake_scanner, fake_tracks, make_dj  # noqa: E402
 
 from emotune.emotions import Emotion  # noqa: E402
-from emotune.music.player import PlayerState  # noqa: E402
+from emotune.music.playback.backends import PlayerState  # noqa: E402
 from emotune.vision.sources import SourceError  # noqa: E402
 
 

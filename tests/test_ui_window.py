@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget  # noqa: E402
 from ui_support import build_app  # noqa: E402
 
 from emotune.emotions import EMOTIONS, Emotion  # noqa: E402
-from emotune.music.player import PlayerState  # noqa: E402
+from emotune.music.playback.backends import PlayerState  # noqa: E402
 from emotune.ui.mood_view import percent  # noqa: E402
 from emotune.ui.widgets.banner import BannerLevel  # noqa: E402
 

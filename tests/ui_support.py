@@ -21,10 +21,10 @@ import numpy as np
 
 from emotune.emotions import EMOTIONS, Emotion
 from emotune.mood import TRAINING_CLASS_PRIOR, MoodTracker
-from emotune.music.dj import MoodDJ
-from emotune.music.player import NullBackend
-from emotune.music.scanner import ScanReport
-from emotune.music.track import Track
+from emotune.music.choose.dj import MoodDJ
+from emotune.music.library.scanner import ScanReport
+from emotune.music.library.track import Track
+from emotune.music.playback.backends import NullBackend
 from emotune.settings import Settings
 from emotune.vision.detector import Box
 from emotune.vision.pipeline import FramePipeline
@@ -64,7 +64,7 @@ def fake_tracks(per_emotion: int = 8) -> list[Track]:
 
 
 def fake_scanner(tracks: list[Track]) -> Any:
-    """A stand-in for emotune.music.scanner.scan that returns ``tracks`` at once."""
+    """A stand-in for emotune.music.library.scanner.scan that returns ``tracks`` at once."""
 
     def scan(folders: Any = None, *, analyze: bool = False, progress: Any = None, cache: Any = None) -> ScanReport:
         if progress is not None:

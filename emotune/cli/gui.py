@@ -10,7 +10,7 @@ from emotune.cli._common import hold_seconds, non_negative_float
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the `gui` subcommand."""
-    from emotune.music.recommender import STRATEGIES
+    from emotune.music.choose.recommender import STRATEGIES
 
     parser = subparsers.add_parser(
         "gui",

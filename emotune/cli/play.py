@@ -18,8 +18,8 @@ from pathlib import Path
 
 from emotune.cli._common import can_print, fail, seed_int, whole_number
 from emotune.emotions import Emotion
-from emotune.music.recommender import STRATEGIES, STRATEGY_HELP
-from emotune.music.track import Track
+from emotune.music.choose.recommender import STRATEGIES, STRATEGY_HELP
+from emotune.music.library.track import Track
 
 MAX_COUNT = 1000
 """Upper bound of --count. --json prints once at the end: 1000 tracks take about a second with
@@ -78,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def load_tracks(folders: Sequence[Path] | None) -> list[Track]:
     """The library's tracks (from the scanner's cache when it can)."""
-    from emotune.music.library import load_library
+    from emotune.music.library.scanner import load_library
 
     return load_library(list(folders) if folders else None)
 
@@ -102,7 +102,7 @@ def queued_notes(notes: Sequence, entries: Sequence) -> list:
     never queued here would describe nothing the listener sees, so fallback notes are kept only
     when a queued entry was such a pick.
     """
-    from emotune.music.recommender import FALLBACK
+    from emotune.music.choose.recommender import FALLBACK
 
     any_fallback = any(e.reason.endswith("(nearest available)") for e in entries)
     return [n for n in notes if getattr(n, "kind", None) != FALLBACK or any_fallback]
@@ -126,8 +126,8 @@ def _say(text: str, quiet: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    from emotune.music.dj import MoodDJ
-    from emotune.music.player import NullBackend
+    from emotune.music.choose.dj import MoodDJ
+    from emotune.music.playback.backends import NullBackend
 
     if not args.emotion:
         return fail("--emotion NAME is required, e.g. emotune play --emotion sad --no-audio", 2)
@@ -151,13 +151,13 @@ def run(args: argparse.Namespace) -> int:
     if args.no_audio:
         backend = NullBackend()
     else:
-        from emotune.music.player import vlc_problem
+        from emotune.music.playback.backends import vlc_problem
 
         problem = vlc_problem()
         if problem is not None:
             return fail(f"{problem}; or use --no-audio", 2)
-        from emotune.music.player.sound_output import find_sound_output
-        from emotune.music.player.vlc_backend import VLCBackend
+        from emotune.music.playback.backends.sound_output import find_sound_output
+        from emotune.music.playback.backends.vlc_backend import VLCBackend
 
         dummy_audio = args.dummy_audio
         output = find_sound_output()

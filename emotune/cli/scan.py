@@ -58,7 +58,7 @@ class ProgressBar:
         self._files: int | None = None  # the first total: files; a larger one adds analysis
 
     def __call__(self, done: int, total: int, path: Path) -> None:
-        """Progress callback for :func:`emotune.music.scanner.scan`."""
+        """Progress callback for :func:`emotune.music.library.scanner.scan`."""
         if self._files is None:
             self._files = total
         label = self.label
@@ -95,7 +95,7 @@ def _cell(text: object, width: int) -> str:
 
 def print_table(report, stream: TextIO) -> None:
     """The human-readable report: tracks, counts per emotion, skipped files, summary."""
-    from emotune.music.scanner import display_path
+    from emotune.music.library.scanner import display_path
 
     columns = (
         ("TITLE", 28),
@@ -155,8 +155,8 @@ def print_table(report, stream: TextIO) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
-    from emotune.music.cache import LibraryCache
-    from emotune.music.scanner import scan
+    from emotune.music.library.cache import LibraryCache
+    from emotune.music.library.scanner import scan
 
     progress = None
     if not args.no_progress and sys.stderr.isatty():

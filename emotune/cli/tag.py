@@ -66,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
     """Run the subcommand."""
     from emotune.cli._common import fail
     from emotune.emotions import Emotion
-    from emotune.music.tags import HardLinkedFile, ReadOnlyFile, TagError, read_tags, write_mood
+    from emotune.music.library.tags import (
+        HardLinkedFile,
+        ReadOnlyFile,
+        TagError,
+        read_tags,
+        write_mood,
+    )
 
     emotion: Emotion | None = None
     if args.emotion is not None:

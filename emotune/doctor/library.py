@@ -20,7 +20,7 @@ FALLBACK_AUDIO_EXTENSIONS = frozenset({".mp3", ".flac", ".ogg", ".opus", ".m4a",
 def _scanner_discover() -> Callable[..., list] | None:
     """The scanner's ``discover(roots, skipped)``, or None when it cannot be imported."""
     try:
-        from emotune.music.scanner import discover
+        from emotune.music.library.scanner import discover
     except ImportError:
         return None
     return discover
@@ -29,7 +29,7 @@ def _scanner_discover() -> Callable[..., list] | None:
 def configured_folders() -> list[Path]:
     """The demo library plus the folders the user added (settings ``library_folders``)."""
     try:
-        from emotune.music.scanner import default_folders
+        from emotune.music.library.scanner import default_folders
     except ImportError:
         pass
     else:

@@ -44,7 +44,7 @@ def _audio_output_names(vlc: Any, instance: Any) -> list[str]:
 def check_libvlc() -> CheckResult:
     """Load libvlc through python-vlc, report its version, and make sure it can output audio."""
     title = "libvlc"
-    from emotune.music.player.vlc_backend import LibVLCUnavailable, load_vlc
+    from emotune.music.playback.backends.vlc_backend import LibVLCUnavailable, load_vlc
 
     try:
         vlc = load_vlc()

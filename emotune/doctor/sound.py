@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emotune.doctor.result import CheckResult
-from emotune.music.player.sound_output import find_sound_output
+from emotune.music.playback.backends.sound_output import find_sound_output
 
 
 def check_sound_output() -> CheckResult:

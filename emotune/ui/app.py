@@ -27,8 +27,8 @@ from emotune.ui.widgets.banner import BannerLevel
 from emotune.ui.workers.background import BackgroundTasks
 
 if TYPE_CHECKING:
-    from emotune.music.dj import MoodDJ
-    from emotune.music.player.base import PlayerBackend
+    from emotune.music.choose.dj import MoodDJ
+    from emotune.music.playback.backends.base import PlayerBackend
     from emotune.ui.controller import AppController
     from emotune.ui.main_window import MainWindow
 
@@ -78,16 +78,16 @@ def rss_mb() -> tuple[float, float]:
 
 def make_dj(settings: Settings, no_audio: bool) -> tuple[MoodDJ, str | None]:
     """The DJ with VLC, or with the silent null backend (and a note saying why) when needed."""
-    from emotune.music.dj import MoodDJ
-    from emotune.music.player import NullBackend
+    from emotune.music.choose.dj import MoodDJ
+    from emotune.music.playback.backends import NullBackend
 
     note = None
     if no_audio:
         backend: PlayerBackend = NullBackend(realtime=True)
     else:
         try:
-            from emotune.music.player import create_backend, vlc_problem
-            from emotune.music.player.sound_output import find_sound_output
+            from emotune.music.playback.backends import create_backend, vlc_problem
+            from emotune.music.playback.backends.sound_output import find_sound_output
 
             problem = vlc_problem()
             if problem is not None:

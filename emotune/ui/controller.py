@@ -43,9 +43,9 @@ from emotune.ui.workers.scan_worker import Scanner
 from emotune.ui.workers.vision_worker import VisionWorker
 
 if TYPE_CHECKING:
-    from emotune.music.dj import MoodDJ
-    from emotune.music.scanner import ScanReport
-    from emotune.music.track import Track
+    from emotune.music.choose.dj import MoodDJ
+    from emotune.music.library.scanner import ScanReport
+    from emotune.music.library.track import Track
     from emotune.ui.player_bridge import PlayerBridge
 
 log = logging.getLogger(__name__)

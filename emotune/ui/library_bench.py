@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from emotune.emotions import EMOTIONS
-from emotune.music.track import Track
+from emotune.music.library.track import Track
 
 WORDS = [
     "night",

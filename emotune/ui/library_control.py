@@ -23,8 +23,8 @@ from emotune.ui.workers.background import BackgroundTasks
 from emotune.ui.workers.scan_worker import ScanJob, Scanner
 
 if TYPE_CHECKING:
-    from emotune.music.scanner import ScanReport
-    from emotune.music.track import Track
+    from emotune.music.library.scanner import ScanReport
+    from emotune.music.library.track import Track
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from emotune.emotions import EMOTIONS, Emotion
 from emotune.ui.theme import format_time
 
 if TYPE_CHECKING:
-    from emotune.music.track import Track
+    from emotune.music.library.track import Track
 
 # Mood and where it came from right after the names: what this view is for, visible first.
 COLUMNS: tuple[str, ...] = ("Title", "Artist", "Mood", "From", "Time", "Album")

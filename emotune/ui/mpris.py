@@ -28,12 +28,12 @@ from PySide6.QtDBus import (
     QDBusObjectPath,
 )
 
-from emotune.music.player import PlayerState
+from emotune.music.playback.backends import PlayerState
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QImage
 
-    from emotune.music.dj import DJState
+    from emotune.music.choose.dj import DJState
     from emotune.ui.player_control import PlayerControl
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ Two directions, neither of which ever blocks the GUI thread:
   freeze the window at every track change.
 * **News**: the DJ's plain-Python events (raised on the backend's thread, or on the player
   thread for commands) are re-emitted as Qt signals. After anything that changes what is queued
-  or playing, a fresh :class:`~emotune.music.dj.DJState` snapshot is taken on the player thread
+  or playing, a fresh :class:`~emotune.music.choose.dj.DJState` snapshot is taken on the player thread
   and sent as :attr:`PlayerBridge.state_changed`; the GUI renders from that and never reads the
   DJ itself. Connect with :meth:`connect_to` (queued connections), so slots always run later on
   the GUI thread.
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
-from emotune.music.dj import DJEvent
+from emotune.music.choose.dj import DJEvent
 
 if TYPE_CHECKING:
-    from emotune.music.dj import MoodDJ
+    from emotune.music.choose.dj import MoodDJ
 
 log = logging.getLogger(__name__)
 

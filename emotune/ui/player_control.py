@@ -21,8 +21,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
 from emotune.emotions import Emotion
-from emotune.music.player import PlayerState
-from emotune.music.recommender import EMPTY_MOOD, Note
+from emotune.music.choose.recommender import EMPTY_MOOD, Note
+from emotune.music.playback.backends import PlayerState
 from emotune.settings import Setting, Settings
 from emotune.ui.main_window import MainWindow
 from emotune.ui.player_bridge import PlayerBridge
@@ -31,9 +31,9 @@ from emotune.ui.widgets.queue_view import QueueEntry as QueueRow
 from emotune.ui.workers.cover_loader import CoverLoader
 
 if TYPE_CHECKING:
-    from emotune.music.dj import DJState, MoodDJ
-    from emotune.music.queue import QueueEntry, Skip
-    from emotune.music.track import Track
+    from emotune.music.choose.dj import DJState, MoodDJ
+    from emotune.music.library.track import Track
+    from emotune.music.playback.queue import QueueEntry, Skip
 
 log = logging.getLogger(__name__)
 

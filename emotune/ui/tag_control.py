@@ -20,7 +20,7 @@ from emotune.ui.widgets.banner import BannerLevel
 from emotune.ui.workers.tag_worker import MoodWriter, TagWriter
 
 if TYPE_CHECKING:
-    from emotune.music.track import Track
+    from emotune.music.library.track import Track
 
 
 @dataclass

@@ -38,7 +38,7 @@ from emotune.ui.library_model import (
 )
 
 if TYPE_CHECKING:
-    from emotune.music.track import Track
+    from emotune.music.library.track import Track
 
 
 class LibraryView(QWidget):

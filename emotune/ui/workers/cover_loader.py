@@ -15,10 +15,10 @@ MAX_SIDE = 256  # covers are shown at ~92 px; keeping a 3000 px scan in memory i
 def read_cover(path: Path) -> QImage | None:
     """The cover as a QImage no larger than :data:`MAX_SIDE` (safe off the GUI thread).
 
-    The bytes come from the tag table's picture field (:func:`emotune.music.tags.read_cover`),
+    The bytes come from the tag table's picture field (:func:`emotune.music.library.tags.read_cover`),
     like every other tag.
     """
-    from emotune.music.tags import read_cover as read_cover_bytes
+    from emotune.music.library.tags import read_cover as read_cover_bytes
 
     data = read_cover_bytes(path)
     if not data:

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from emotune.music.scanner import ScanReport
+    from emotune.music.library.scanner import ScanReport
 
 Progress = Callable[[int, int, Path], None]
 Scanner = Callable[..., "ScanReport"]
-"""``scan(folders, *, analyze, progress)`` (:func:`emotune.music.scanner.scan` by default)."""
+"""``scan(folders, *, analyze, progress)`` (:func:`emotune.music.library.scanner.scan` by default)."""
 
 
 class ScanCancelled(Exception):
@@ -60,10 +60,10 @@ class ScanJob:
         """Scan (worker thread); ``None`` when cancelled. Errors propagate to the caller's ``done``."""
         scanner = self._scanner
         if scanner is None:
-            from emotune.music.scanner import scan as scanner
+            from emotune.music.library.scanner import scan as scanner
 
             if self.analyze:
-                from emotune.music.analysis import warm_up_in_background
+                from emotune.music.library.analysis import warm_up_in_background
 
                 warm_up_in_background()  # once per machine: compile librosa's kernels ahead
         try:

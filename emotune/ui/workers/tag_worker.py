@@ -29,7 +29,7 @@ class TagWriter(QObject):
     failed = Signal(str, str)  # path, a message for the user
 
     def __init__(self, writer: MoodWriter | None = None, parent: QObject | None = None) -> None:
-        """``writer(path, emotion)`` defaults to :func:`emotune.music.tags.write_mood`."""
+        """``writer(path, emotion)`` defaults to :func:`emotune.music.library.tags.write_mood`."""
         super().__init__(parent)
         self._writer = writer
         self._tasks = BackgroundTasks("emotune-tags", parent=self)
@@ -50,7 +50,7 @@ class TagWriter(QObject):
     def _write(self, path: str, emotion: Emotion | None) -> None:
         writer = self._writer
         if writer is None:
-            from emotune.music.tags import write_mood as writer
+            from emotune.music.library.tags import write_mood as writer
         writer(path, emotion)
 
     def close(self) -> None:

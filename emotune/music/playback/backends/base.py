@@ -1,7 +1,7 @@
 """The player interface every audio backend implements (in the spirit of Quod Libet's).
 
 A backend plays one file at a time. It knows nothing about queues or moods: the queue player
-(:mod:`emotune.music.queue_player`) listens for ``ended``/``error`` and loads the next file.
+(:mod:`emotune.music.playback.queue_player`) listens for ``ended``/``error`` and loads the next file.
 
 Events (connect with :meth:`PlayerBackend.connect`):
 
@@ -35,8 +35,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from emotune.music.events import Emitter
-from emotune.music.player.dispatch import Dispatcher
+from emotune.music.playback.backends.dispatch import Dispatcher
+from emotune.music.playback.events import Emitter
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class PlayerState(str, Enum):
 class PlayerBackend(abc.ABC):
     """Base class: event plumbing plus the abstract transport controls."""
 
-    #: Short name used in logs and by :func:`emotune.music.player.create_backend`.
+    #: Short name used in logs and by :func:`emotune.music.playback.backends.create_backend`.
     name = "base"
 
     def __init__(self, dispatcher: Dispatcher) -> None:

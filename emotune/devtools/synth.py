@@ -2,7 +2,7 @@
 
 It renders short pieces in a known key, mode and tempo: a chord pad, a bass line, a melody or
 arpeggio and a drum kit that marks every beat. Because the ground truth is known exactly, the same
-renderer lets the tests measure how well :mod:`emotune.music.analysis` recovers tempo and mode.
+renderer lets the tests measure how well :mod:`emotune.music.library.analysis` recovers tempo and mode.
 
 Only numpy is used so that the generator runs anywhere the app runs. The sound is deliberately
 simple (additive harmonics, exponential envelopes, noise drums) - pleasant enough for a demo, and

@@ -11,7 +11,7 @@ Rules it keeps:
 * The queue always holds ``lookahead`` upcoming tracks, topped up at each track boundary,
   continuing the strategy's path (``lift`` moves one step per track).
 
-Events (``dj.connect(name, fn)``) - those of :class:`~emotune.music.queue_player.QueuePlayer`
+Events (``dj.connect(name, fn)``) - those of :class:`~emotune.music.playback.queue_player.QueuePlayer`
 (``now_playing(entry)``, ``track_ended(entry)``, ``skipped(skip)``, ``queue_changed()``,
 ``finished()``, ``position(seconds, duration)``, ``player_error(message)``) plus:
 
@@ -38,13 +38,13 @@ from enum import Enum
 from pathlib import Path
 
 from emotune.emotions import Emotion
-from emotune.music.events import Emitter, EventGuard
-from emotune.music.player.base import PlayerBackend, PlayerState
-from emotune.music.queue import PlayQueue, QueueEntry, RepeatMode
-from emotune.music.queue_player import EVENTS as PLAYER_EVENTS
-from emotune.music.queue_player import QueuePlayer
-from emotune.music.recommender import Mood, Note, Recommender, check_strategy
-from emotune.music.track import Track
+from emotune.music.choose.recommender import Mood, Note, Recommender, check_strategy
+from emotune.music.library.track import Track
+from emotune.music.playback.backends.base import PlayerBackend, PlayerState
+from emotune.music.playback.events import Emitter, EventGuard
+from emotune.music.playback.queue import PlayQueue, QueueEntry, RepeatMode
+from emotune.music.playback.queue_player import EVENTS as PLAYER_EVENTS
+from emotune.music.playback.queue_player import QueuePlayer
 from emotune.settings import Setting, Settings
 
 DJ_EVENTS: tuple[str, ...] = ("mood_changed", "strategy_changed", "volume_changed", "notice")
@@ -157,7 +157,7 @@ class MoodDJ:
         ``MoodDJ.create(tracks)`` is what the GUI wants: VLC when libvlc is installed, else a
         silent real-time stand-in. ``options`` are the constructor's keyword arguments.
         """
-        from emotune.music.player import create_backend
+        from emotune.music.playback.backends import create_backend
 
         return cls(create_backend(backend, **(backend_options or {})), tracks, **options)  # type: ignore[arg-type]
 

@@ -1,7 +1,7 @@
 """Audio playback backends behind one interface.
 
 * :class:`PlayerBackend` - the interface and its events (``started``, ``ended``, ``error``,
-  ``position``); see :mod:`emotune.music.player.base` for the threading contract.
+  ``position``); see :mod:`emotune.music.playback.backends.base` for the threading contract.
 * :class:`NullBackend` - silent, simulated or real time; tests and ``--no-audio``.
 * :class:`VLCBackend` - python-vlc; imported lazily so this package loads without libvlc.
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from emotune.music.player.base import EVENTS, PlayerBackend, PlayerState
-from emotune.music.player.null import NullBackend
+from emotune.music.playback.backends.base import EVENTS, PlayerBackend, PlayerState
+from emotune.music.playback.backends.null import NullBackend
 
 if TYPE_CHECKING:
-    from emotune.music.player.vlc_backend import VLCBackend
+    from emotune.music.playback.backends.vlc_backend import VLCBackend
 
 __all__ = [
     "EVENTS",
@@ -32,14 +32,14 @@ __all__ = [
 
 def vlc_available() -> bool:
     """True when python-vlc imports and libvlc can start."""
-    from emotune.music.player.vlc_backend import vlc_available as _available
+    from emotune.music.playback.backends.vlc_backend import vlc_available as _available
 
     return _available()
 
 
 def vlc_problem() -> str | None:
     """Why VLC cannot play (one line naming the cause and the fix), ``None`` when it can."""
-    from emotune.music.player.vlc_backend import vlc_problem as _problem
+    from emotune.music.playback.backends.vlc_backend import vlc_problem as _problem
 
     return _problem()
 
@@ -61,7 +61,7 @@ def create_backend(kind: str = "auto", **options: Any) -> PlayerBackend:
     if kind == "null":
         return NullBackend(**options)
     if kind == "vlc":
-        from emotune.music.player.vlc_backend import VLCBackend as _VLCBackend
+        from emotune.music.playback.backends.vlc_backend import VLCBackend as _VLCBackend
 
         return _VLCBackend(**options)
     raise ValueError(f"unknown player backend {kind!r}; expected vlc, null or auto")
@@ -70,7 +70,7 @@ def create_backend(kind: str = "auto", **options: Any) -> PlayerBackend:
 def __getattr__(name: str) -> Any:
     # Lazy so that importing the package never loads libvlc.
     if name == "VLCBackend":
-        from emotune.music.player.vlc_backend import VLCBackend as _VLCBackend
+        from emotune.music.playback.backends.vlc_backend import VLCBackend as _VLCBackend
 
         return _VLCBackend
     raise AttributeError(name)

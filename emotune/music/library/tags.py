@@ -1,6 +1,6 @@
 """Read a track's tags and write its mood - the only code that ever modifies a user's audio file.
 
-All format knowledge lives in the table in :mod:`emotune.music.formats`; this module is generic.
+All format knowledge lives in the table in :mod:`emotune.music.library.formats`; this module is generic.
 Writes are atomic: the file is copied to a temporary file in the same folder, the copy is tagged,
 read back to verify, fsync'd and moved over the original with ``os.replace``. A crash or an error
 at any point leaves the original byte-for-byte untouched. Only the tag block is rewritten by
@@ -30,7 +30,7 @@ from pathlib import Path
 from mutagen import FileType
 
 from emotune.emotions import Emotion
-from emotune.music.formats import (
+from emotune.music.library.formats import (
     AUDIO_EXTENSIONS,
     TEXT_FIELDS,
     CorruptFile,

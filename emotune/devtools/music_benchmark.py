@@ -1,7 +1,7 @@
 """Developer benchmarks for the music side: real pieces of known tempo and mode, and a 100k scan.
 
-    python -m emotune.music.benchmark music [--build-only] [--limit N] [--json]
-    python -m emotune.music.benchmark scan100k [--files N] [--json]
+    python -m emotune.devtools.music_benchmark music [--build-only] [--limit N] [--json]
+    python -m emotune.devtools.music_benchmark scan100k [--files N] [--json]
 
 ``music`` renders public-domain scores from the music21 corpus (Bach chorales: key and mode are in
 the score) to audio with a General-MIDI synthesiser (fluidsynth + the FluidR3 GM sound font from
@@ -9,7 +9,7 @@ Debian) at a tempo we choose, alternating piano and string sounds, across 60-180
 modes. The set is built once into EmoTune's data folder (``benchmark_music/``; never committed)
 and labelled in ``labels.json``. It then reports mode accuracy, tempo within +-8 %, octave-exact
 tempo, placement agreement (the emotion the true tempo and mode imply under
-:func:`emotune.music.placement.implied_emotion`) and seconds per track once warm.
+:func:`emotune.music.library.placement.implied_emotion`) and seconds per track once warm.
 
 ``scan100k`` generates a library of tiny files in a temporary folder and times ``emotune scan``
 in fresh processes (cold cache, warm cache) with their peak RSS.
@@ -215,8 +215,8 @@ def _duration(path: Path) -> float:
 
 def evaluate(folder: Path, pieces: list[Piece]) -> dict:
     """Analyse every piece; report the accuracy figures and per-piece rows."""
-    from emotune.music import analysis
-    from emotune.music.placement import from_analysis, implied_emotion
+    from emotune.music.library import analysis
+    from emotune.music.library.placement import from_analysis, implied_emotion
 
     rows = []
     seconds = []
@@ -279,7 +279,7 @@ def first_track_cost(path: Path, *, empty_cache: bool) -> float:
             env["NUMBA_CACHE_DIR"] = tmp
         code = (
             "import time,sys; t=time.perf_counter();"
-            "from emotune.music import analysis; analysis.analyze_file(sys.argv[1]);"
+            "from emotune.music.library import analysis; analysis.analyze_file(sys.argv[1]);"
             "print(time.perf_counter()-t)"
         )
         out = subprocess.run(
@@ -379,7 +379,7 @@ def _scan100k(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m emotune.music.benchmark")
+    parser = argparse.ArgumentParser(prog="python -m emotune.devtools.music_benchmark")
     sub = parser.add_subparsers(dest="what", required=True)
     music = sub.add_parser("music", help="real-music accuracy benchmark")
     music.add_argument("--folder", default=None, help="set folder (default: EmoTune data folder)")

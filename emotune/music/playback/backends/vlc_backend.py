@@ -36,9 +36,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from emotune.music.player.base import PlayerBackend, PlayerState, clamp_volume
-from emotune.music.player.dispatch import ThreadDispatcher
-from emotune.music.player.probe import UnplayableFile, check_readable, probe_duration
+from emotune.music.playback.backends.base import PlayerBackend, PlayerState, clamp_volume
+from emotune.music.playback.backends.dispatch import ThreadDispatcher
+from emotune.music.playback.backends.probe import UnplayableFile, check_readable, probe_duration
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Acoustic analysis for tracks that carry no mood tag: tempo, key/mode and energy.
 
-The placement rule (see :mod:`emotune.music.placement`) follows the music-psychology finding the
+The placement rule (see :mod:`emotune.music.library.placement`) follows the music-psychology finding the
 project was seeded with: positive moods go with faster tempi and major mode, negative moods with
 slower tempi and minor mode; loudness adds to arousal. So the analysis measures exactly those, at
 22 050 Hz (at 11 025 Hz a real minor piece was read as major):
@@ -57,7 +57,7 @@ _HOP = 512  # ~23 ms at 22 050 Hz: librosa's usual onset-envelope resolution
 # benchmark (a 240 BPM beat is 4 Hz, well under the 10.8 Hz the frame rate resolves).
 _CHROMA_SR, _CHROMA_HOP = DEFAULT_SR // 2, _HOP
 _TEMPOGRAM_WINDOW = 384  # librosa's default tempogram window (frames, ~9 s)
-# Octave decision (tuned on `python -m emotune.music.benchmark music` together with the synthesised
+# Octave decision (tuned on `python -m emotune.devtools.music_benchmark music` together with the synthesised
 # test pieces, which have drums and change chords every bar, not every beat): weights of the log
 # tempogram values, the floor under the harmonic one (a candidate whose chords do not change at
 # its rate loses at most that much: many songs change chords only every bar), and the log-normal
@@ -335,12 +335,12 @@ def analyze_file(
     sr: int = DEFAULT_SR,
 ) -> AnalysisResult:
     """Decode ``path`` (up to :data:`KEY_SECONDS`) and analyse it: tempo and energy on an
-    excerpt of ``seconds`` (see :func:`emotune.music.decode.clip_offset`), key on all of it.
+    excerpt of ``seconds`` (see :func:`emotune.music.library.decode.clip_offset`), key on all of it.
 
     Raises AnalysisUnavailable without librosa, AnalysisError if the file can't be analysed.
     """
     _load_librosa()
-    from emotune.music.decode import DecodeError, clip_offset, load_clip
+    from emotune.music.library.decode import DecodeError, clip_offset, load_clip
 
     try:
         whole = load_clip(Path(path), sr, KEY_SECONDS, duration)
@@ -461,6 +461,6 @@ def analyze_many(
     return results
 
 
-if __name__ == "__main__":  # `python -m emotune.music.analysis`: warm the JIT cache (make setup)
+if __name__ == "__main__":  # `python -m emotune.music.library.analysis`: warm the JIT cache (make setup)
     ok, why = availability()
     print(f"analysis warmed up in {warm_up():.1f} s" if ok else f"analysis unavailable: {why}")

@@ -13,9 +13,9 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from emotune.music.player.base import PlayerBackend, PlayerState, clamp_volume
-from emotune.music.player.dispatch import ManualDispatcher, ThreadDispatcher
-from emotune.music.player.probe import UnplayableFile, probe_duration
+from emotune.music.playback.backends.base import PlayerBackend, PlayerState, clamp_volume
+from emotune.music.playback.backends.dispatch import ManualDispatcher, ThreadDispatcher
+from emotune.music.playback.backends.probe import UnplayableFile, probe_duration
 
 DEFAULT_DURATION = 180.0
 """Seconds assumed for a file whose length nobody can tell (a typical song)."""

@@ -1,6 +1,6 @@
 """Put every track on the mood map: a (valence, arousal) point, an emotion, a source, a confidence.
 
-Evidence is used in a fixed order of trust - the same order as ``emotune.music.track.SOURCES``:
+Evidence is used in a fixed order of trust - the same order as ``emotune.music.library.track.SOURCES``:
 
 1. ``tag``      - a mood tag in the file whose text we recognise (the user or a tagger said so);
 2. ``folder``   - the track sits in a folder named after a mood (``happy/``, ``Sad Songs/``);
@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emotune.emotions import Emotion
-from emotune.music.analysis import AnalysisResult
-from emotune.music.moodwords import MoodMatch, folder_mood, parse_mood
-from emotune.music.tags import TagInfo
-from emotune.music.track import Track
+from emotune.music.library.analysis import AnalysisResult
+from emotune.music.library.moodwords import MoodMatch, folder_mood, parse_mood
+from emotune.music.library.tags import TagInfo
+from emotune.music.library.track import Track
 
 TAG_CONFIDENCE = 0.9
 FOLDER_CONFIDENCE = 0.6

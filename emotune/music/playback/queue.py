@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 
-from emotune.music.track import Track
+from emotune.music.library.track import Track
 
 _ids = itertools.count(1)
 

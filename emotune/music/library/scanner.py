@@ -3,7 +3,7 @@
 ``scan()`` walks the folders (recursively, following symlinks but never twice into the same
 folder, so symlink loops are harmless), reads each audio file's tags through the tag table,
 optionally analyses untagged tracks in a background thread pool, and returns a
-:class:`ScanReport`. Results are cached (see :mod:`emotune.music.cache`), so an unchanged rescan
+:class:`ScanReport`. Results are cached (see :mod:`emotune.music.library.cache`), so an unchanged rescan
 only ``stat``s files.
 
 Nothing here ever writes to an audio file. Every bad file - empty, truncated, not really audio,
@@ -24,12 +24,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from emotune.emotions import EMOTIONS, Emotion
-from emotune.music.cache import LibraryCache, path_key
-from emotune.music.formats import AUDIO_EXTENSIONS, TagError
-from emotune.music.moodwords import parse_mood
-from emotune.music.placement import build_track, folder_names
-from emotune.music.tags import TagInfo, is_leftover_temp, read_tags, remove_leftover_temps
-from emotune.music.track import Track
+from emotune.music.library.cache import LibraryCache, path_key
+from emotune.music.library.formats import AUDIO_EXTENSIONS, TagError
+from emotune.music.library.moodwords import parse_mood
+from emotune.music.library.placement import build_track, folder_names
+from emotune.music.library.tags import TagInfo, is_leftover_temp, read_tags, remove_leftover_temps
+from emotune.music.library.track import Track
 from emotune.paths import DEMO_LIBRARY_DIR
 
 ProgressCallback = Callable[[int, int, Path], None]
@@ -257,6 +257,15 @@ def scan(
         gc.set_threshold(*threshold)
 
 
+def load_library(folders: list[Path] | None = None, analyze: bool = False) -> list[Track]:
+    """Scan ``folders`` (default: the demo library + the user's folders) and return the tracks.
+
+    Uses the library cache, so calling it again on an unchanged library is fast. For progress
+    reporting, skipped files or per-emotion counts, call :func:`scan`.
+    """
+    return scan(folders, analyze=analyze).tracks
+
+
 def _scan(
     folders: list[Path] | None,
     analyze: bool,
@@ -368,7 +377,9 @@ def _analyses(
     files_total: int,
 ) -> dict:
     """Analysis results by path key: cached ones always, fresh ones when ``analyze``."""
-    from emotune.music import analysis as an  # numpy only; librosa stays unimported until needed
+    from emotune.music.library import (
+        analysis as an,  # numpy only; librosa stays unimported until needed
+    )
 
     results: dict[bytes, an.AnalysisResult] = {}
     cached = cache.load_analyses(an.ANALYSIS_VERSION)

@@ -3,7 +3,7 @@
 In the style of beets' mediafile: a field is a small descriptor object that knows how to read,
 write and clear one value in one tag scheme (an ID3 frame, a Vorbis comment, an MP4 atom). The
 :data:`FORMATS` table maps each mutagen file type to its descriptors; everything else
-(:mod:`emotune.music.tags`, the scanner) is generic code that looks fields up in the table. Adding
+(:mod:`emotune.music.library.tags`, the scanner) is generic code that looks fields up in the table. Adding
 a format or a field is one table row, never another ``if`` in the callers.
 
 Mood lives in:

@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from emotune.music.events import Emitter, EventGuard
-from emotune.music.player.base import PlayerBackend, PlayerState
-from emotune.music.queue import PlayQueue, QueueEntry
+from emotune.music.playback.backends.base import PlayerBackend, PlayerState
+from emotune.music.playback.events import Emitter, EventGuard
+from emotune.music.playback.queue import PlayQueue, QueueEntry
 
 EVENTS: tuple[str, ...] = (
     "now_playing",

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emotune.emotions import Emotion, nearest_emotion
-from emotune.music.queue import QueueEntry
-from emotune.music.track import Track
+from emotune.music.library.track import Track
+from emotune.music.playback.queue import QueueEntry
 
 STRATEGIES: tuple[str, ...] = ("match", "lift", "calm")
 """Strategy names, in the order the UI shows them."""
