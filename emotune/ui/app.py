@@ -160,14 +160,18 @@ def _prewarm_imports() -> None:
 
 def _start_mpris(controller: AppController, window: MainWindow) -> None:
     """Desktop media controls over D-Bus; without a session bus the app runs as before."""
-    from emotune.paths import user_data_dir
+    from emotune.paths import UserDirError, user_data_dir
     from emotune.ui.mpris import start_mpris
 
+    try:
+        art_dir: Path | None = user_data_dir() / "mpris-art"
+    except UserDirError:  # EMOTUNE_HOME unusable (the settings banner says so): no cover art
+        art_dir = None
     service, problem = start_mpris(
         controller.player,
         raise_window=lambda: (window.showNormal(), window.raise_(), window.activateWindow()),
         quit_app=window.close,
-        art_dir=user_data_dir() / "mpris-art",
+        art_dir=art_dir,
         parent=controller,
     )
     if service is None:
