@@ -52,6 +52,7 @@ from emotune.devtools.mood_timelines import (
 )
 from emotune.emotions import EMOTIONS, NUM_CLASSES
 from emotune.paths import user_data_dir
+from emotune.vision.calibration import model_id as _model_id
 from emotune.vision.preprocess import preprocess
 
 DATA_ENV = "EMOTUNE_DATA"
@@ -337,7 +338,9 @@ def build_sessions(
         "version": CACHE_VERSION,
         "data": [str(path.resolve()), stat.st_size, stat.st_mtime_ns],
         "tune_index": _file_digest(Path(tune_index)),
-        "model": _file_digest(model_path) if model_path.is_file() else repr(classifier),
+        # The model's identity as the calibration sees it: its file and sidecar (an ensemble can
+        # keep its first member's file and change everything else).
+        "model": _model_id(model_path) if model_path.is_file() else repr(classifier),
         "plan": [seed, chains, seconds, neutral, talking, fps, high_fps, invariance_chains],
     }
     key = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()[:20]
