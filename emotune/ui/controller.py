@@ -287,7 +287,8 @@ class AppController(QObject):
 
     def _on_library_loaded(self, report: ScanReport) -> None:
         self.tracks = list(report.tracks)
-        self.times.library_loaded = self.elapsed()
+        if self.times.library_loaded is None:  # the first delivery; analysis may refine it later
+            self.times.library_loaded = self.elapsed()
         self.player.set_tracks(self.tracks)
         if self.tracks and (self.music_mood is not None or self.pinned is not None):
             self._maybe_autoplay()

@@ -55,6 +55,7 @@ class LibraryControl(QObject):
         self.tracks: list[Track] = []
         self._rescan_pending = False
         self._files_total: int | None = None  # files in the running scan; more = analysis
+        self._job_was_analysing = False
         window.choose_folder_action.triggered.connect(self.choose_folder)
         window.rescan_action.triggered.connect(self.rescan)
         window.progress_cancel.clicked.connect(self.cancel)
@@ -72,10 +73,16 @@ class LibraryControl(QObject):
             self._rescan_pending = True
             return
         self._rescan_pending = False
-        # analyze: untagged tracks are placed by their sound (cached, so only new files cost)
-        self._job = ScanJob(self.folders, self._progress.emit, analyze=True, scanner=self._scanner)
+        self._start(analyze=False)
+
+    def _start(self, analyze: bool) -> None:
+        """Two passes: tags and folders first, so the music can start at once; then, only if
+        some tracks have neither, analysis places those by their sound (cached, so only new
+        files cost) and the library is handed over again."""
+        self._job = ScanJob(self.folders, self._progress.emit, analyze=analyze, scanner=self._scanner)
         self._files_total = None
-        self.window.show_progress("Scanning library", 0, 0)
+        if not analyze:
+            self.window.show_progress("Scanning library", 0, 0)
         self._running = self._tasks.run(self._job, self._on_done)
 
     def cancel(self) -> None:
@@ -94,6 +101,7 @@ class LibraryControl(QObject):
         self._tasks.close(wait=False)
 
     def _on_done(self, report: ScanReport | None, error: Exception | None) -> None:
+        self._job_was_analysing = self._job is not None and self._job.analyze
         self._job = None
         self._running = None
         if error is not None:  # a broken library must not take the app down
@@ -102,7 +110,11 @@ class LibraryControl(QObject):
         elif report is None:  # cancelled
             self.window.hide_progress()
         else:
+            analysed = self._job_was_analysing
             self._on_finished(report)
+            unplaced = any(t.source == "default" for t in report.tracks)
+            if not analysed and unplaced and self._job is None and not self._rescan_pending:
+                self._start(analyze=True)
 
     def choose_folder(self) -> None:
         """Ask for a music folder, remember it and rescan."""

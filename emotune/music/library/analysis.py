@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -42,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from emotune.paths import user_data_dir
+from emotune.paths import UserDirError, user_data_dir
 
 ANALYSIS_VERSION = 2
 """Bump when the algorithm changes; cached results from older versions are then recomputed."""
@@ -379,8 +380,19 @@ def _warm_marker() -> Path:
 
 
 def _numba_cache_dir() -> Path:
-    """numba's cache, inside EmoTune's data folder (one JIT per machine, not per run)."""
-    return user_data_dir() / "numba_cache"
+    """numba's cache, inside EmoTune's data folder (one JIT per machine, not per run); a private
+    temporary folder for this run when that folder is unusable (EMOTUNE_HOME a file, read-only):
+    numba would otherwise write next to librosa, outside EmoTune's folders."""
+    global _fallback_cache
+    try:
+        return user_data_dir() / "numba_cache"
+    except UserDirError:
+        if _fallback_cache is None:
+            _fallback_cache = Path(tempfile.mkdtemp(prefix="emotune-numba-"))
+        return _fallback_cache
+
+
+_fallback_cache: Path | None = None
 
 
 _warm_thread: threading.Thread | None = None

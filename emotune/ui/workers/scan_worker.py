@@ -59,14 +59,23 @@ class ScanJob:
     def __call__(self) -> ScanReport | None:
         """Scan (worker thread); ``None`` when cancelled. Errors propagate to the caller's ``done``."""
         scanner = self._scanner
+        analyze = self.analyze
         if scanner is None:
             from emotune.music.library.scanner import scan as scanner
 
-            if self.analyze:
-                from emotune.music.library.analysis import warm_up_in_background
+            if analyze:
+                # The analysis itself runs in a child process (it would starve the GUI thread
+                # here) and fills the library cache; the scan below then reads it from there.
+                from emotune.music.library.analysis_process import analyse_in_child
 
-                warm_up_in_background()  # once per machine: compile librosa's kernels ahead
+                analyse_in_child(self.folders, self._on_child_progress, self._cancel)
+                if self._cancel.is_set():
+                    return None
+                analyze = False
         try:
-            return scanner(self.folders, analyze=self.analyze, progress=self._on_progress)
+            return scanner(self.folders, analyze=analyze, progress=self._on_progress)
         except ScanCancelled:
             return None
+
+    def _on_child_progress(self, done: int, total: int) -> None:
+        self._report_progress(done, total, "")
