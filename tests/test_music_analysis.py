@@ -218,3 +218,33 @@ def test_tempo_confidence_and_refinement_on_a_steady_pulse():
     result = analysis.analyze_signal(y, sr)
     assert abs(result.tempo - 100.0) < 1.0
     assert 0.0 <= result.tempo_confidence <= 1.0
+
+
+@pytest.mark.slow
+def test_the_child_process_analyses_into_the_cache_and_counts(tmp_path):
+    """What the window runs: the analysis in a child process (it holds the interpreter lock for
+    long stretches), progress as lines, the results in the cache for an ordinary scan."""
+    import threading
+
+    from emotune.music.library.analysis_process import analyse_in_child
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    spec = PieceSpec(tonic=4, mode="minor", tempo=64, seconds=15, style="soft", seed=8, gain_db=-6)
+    write_audio(lib / "down.flac", render(spec, 22050), 22050)
+    assert scan([lib]).tracks[0].source == "default"  # nothing places it yet
+    seen: list[tuple[int, int]] = []
+    code = analyse_in_child([lib], lambda done, total: seen.append((done, total)), threading.Event())
+    assert code == 0 and seen[-1] == (2, 2)  # one file read, then one track analysed
+    track = scan([lib]).tracks[0]  # no analysis here: it comes from the cache the child filled
+    assert track.source == "analysis" and track.tempo is not None and track.mode is not None
+
+
+def test_a_cancelled_child_analysis_is_stopped(tmp_path):
+    import threading
+
+    from emotune.music.library.analysis_process import analyse_in_child
+
+    cancelled = threading.Event()
+    cancelled.set()
+    assert analyse_in_child([tmp_path], lambda d, t: None, cancelled) is not None
