@@ -89,13 +89,13 @@ class Emotion(Enum):
 
 
 _INFO: dict[Emotion, EmotionInfo] = {
-    Emotion.ANGRY: EmotionInfo("Angry", "\U0001F620", "#e5484d", -0.52, 0.58),
-    Emotion.DISGUST: EmotionInfo("Disgust", "\U0001F922", "#6e9a3a", -0.60, 0.30),
-    Emotion.FEAR: EmotionInfo("Fear", "\U0001F628", "#8e4ec6", -0.34, 0.64),
-    Emotion.HAPPY: EmotionInfo("Happy", "\U0001F604", "#f5b100", 0.83, 0.53),
-    Emotion.NEUTRAL: EmotionInfo("Neutral", "\U0001F610", "#8b8d98", 0.00, 0.00),
-    Emotion.SAD: EmotionInfo("Sad", "\U0001F622", "#3e63dd", -0.65, -0.27),
-    Emotion.SURPRISE: EmotionInfo("Surprise", "\U0001F632", "#f76b15", 0.16, 0.89),
+    Emotion.ANGRY: EmotionInfo("Angry", "\U0001f620", "#e5484d", -0.52, 0.58),
+    Emotion.DISGUST: EmotionInfo("Disgust", "\U0001f922", "#6e9a3a", -0.60, 0.30),
+    Emotion.FEAR: EmotionInfo("Fear", "\U0001f628", "#8e4ec6", -0.34, 0.64),
+    Emotion.HAPPY: EmotionInfo("Happy", "\U0001f604", "#f5b100", 0.83, 0.53),
+    Emotion.NEUTRAL: EmotionInfo("Neutral", "\U0001f610", "#8b8d98", 0.00, 0.00),
+    Emotion.SAD: EmotionInfo("Sad", "\U0001f622", "#3e63dd", -0.65, -0.27),
+    Emotion.SURPRISE: EmotionInfo("Surprise", "\U0001f632", "#f76b15", 0.16, 0.89),
 }
 
 EMOTIONS: tuple[Emotion, ...] = tuple(Emotion)

@@ -414,7 +414,9 @@ class MoodTracker:
             # Another mood leading the belief without being sure yet is uncertain at once: the
             # window must not call the old mood "N% sure" beside a larger bar for the newcomer.
             overtaken = self.mood is not None and leader is not self.mood
-            if self.mood is not None and (overtaken or t - self._spread_since >= cfg.uncertain_after_s):
+            if self.mood is not None and (
+                overtaken or t - self._spread_since >= cfg.uncertain_after_s
+            ):
                 self._set_state(MoodState.UNCERTAIN, t)
             elif self.state in (MoodState.NO_FACE, MoodState.CAMERA_LOST):
                 # The face is back; "uncertain" follows only if the belief stays spread.

@@ -53,7 +53,9 @@ def write_synthetic_npz(path: Path, n_train: int = 140, n_val: int = 42, seed: i
     return path
 
 
-def export_tiny_model(out_dir: Path, temperature: float = 2.0, quantization: str = "float32", seed: int = 0):
+def export_tiny_model(
+    out_dir: Path, temperature: float = 2.0, quantization: str = "float32", seed: int = 0
+):
     """Build a random-weight compact_vgg and export it to ``out_dir`` as emotion.tflite/.json/.keras.
 
     Returns the Keras model (uncalibrated) for comparisons.
@@ -69,7 +71,11 @@ def export_tiny_model(out_dir: Path, temperature: float = 2.0, quantization: str
     representative = rng.integers(0, 256, size=(16, 48, 48)).astype(np.uint8)
     content = export.convert(model, temperature, quantization, representative)
     meta = export.metadata(
-        arch="compact_vgg", temperature=temperature, quantization=quantization, source="test", content=content
+        arch="compact_vgg",
+        temperature=temperature,
+        quantization=quantization,
+        source="test",
+        content=content,
     )
     export.write_model_files(out_dir, model, content, meta)
     return model

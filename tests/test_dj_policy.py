@@ -225,7 +225,9 @@ def test_empty_category_is_noticed_not_fatal(settings):
     dj.backend.advance(1)
     assert dj.snapshot().current is not None
     notices = [a[0] for _, a in rec.of("notice")]
-    assert any("No tracks tagged 'angry'" in note.text and note.kind == EMPTY_MOOD for note in notices)
+    assert any(
+        "No tracks tagged 'angry'" in note.text and note.kind == EMPTY_MOOD for note in notices
+    )
     assert dj.notes
 
 

@@ -48,7 +48,12 @@ def test_training_wrapper_shares_weights_with_the_network_it_wraps():
     trainer = with_augmentation(network, seed=1)
     faces = _faces(2)
     # At inference the augmentation layer is inert, so both give the same logits.
-    np.testing.assert_allclose(np.asarray(trainer(faces, training=False)), np.asarray(network(faces, training=False)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(trainer(faces, training=False)),
+        np.asarray(network(faces, training=False)),
+        rtol=1e-5,
+        atol=1e-5,
+    )
     assert {id(w) for w in network.weights} <= {id(w) for w in trainer.weights}
 
 
@@ -82,17 +87,37 @@ def test_time_budget_follows_a_cosine_over_wall_time_and_stops_at_the_end():
 def test_time_boxed_run_writes_a_network_the_cpu_tools_can_load(tmp_path):
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     out = tmp_path / "run"
-    config = TrainConfig(data=str(data), out=str(out), arch="compact_vgg_fast", epochs=2, batch_size=32, max_train=64, seed=3)
+    config = TrainConfig(
+        data=str(data),
+        out=str(out),
+        arch="compact_vgg_fast",
+        epochs=2,
+        batch_size=32,
+        max_train=64,
+        seed=3,
+    )
     train_time_boxed(config, budget_s=3600.0, steps_per_execution=1, verbose=0)
-    for name in ("best.keras", "last.keras", "history.csv", "config.json", "train.log", "tune_index.npy", "summary.json"):
+    for name in (
+        "best.keras",
+        "last.keras",
+        "history.csv",
+        "config.json",
+        "train.log",
+        "tune_index.npy",
+        "summary.json",
+    ):
         assert (out / name).is_file(), name
     saved = json.loads((out / "config.json").read_text())
     assert saved["schedule"] == "cosine-time" and saved["extra"]["time_budget_s"] == 3600.0
     assert "epoch 2:" in (out / "train.log").read_text()  # the epoch cap ends it before the budget
     best = keras.models.load_model(out / "best.keras")
-    assert [layer.name for layer in best.layers if isinstance(layer, RandomFaceAugment)] == []  # ships bare
+    assert [
+        layer.name for layer in best.layers if isinstance(layer, RandomFaceAugment)
+    ] == []  # ships bare
     assert best.output_shape == (None, 7)
-    assert keras.models.load_model(out / "last.keras").optimizer is not None  # --resume can continue it
+    assert (
+        keras.models.load_model(out / "last.keras").optimizer is not None
+    )  # --resume can continue it
 
 
 def test_data_pack_restores_the_exact_arrays(tmp_path):
@@ -101,7 +126,9 @@ def test_data_pack_restores_the_exact_arrays(tmp_path):
     assert size == (tmp_path / "tiny.pack.npz").stat().st_size
     unpack(tmp_path / "tiny.pack.npz", tmp_path / "restored.npz")
     with np.load(source) as original, np.load(tmp_path / "restored.npz") as restored:
-        assert sorted(restored.files) == sorted(key for key in original.files if key.endswith("_train"))
+        assert sorted(restored.files) == sorted(
+            key for key in original.files if key.endswith("_train")
+        )
         for key in restored.files:
             np.testing.assert_array_equal(restored[key], original[key])
 
@@ -124,8 +151,14 @@ def test_time_boxed_run_distils_in_the_step_and_ships_only_the_student(tmp_path)
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     out = tmp_path / "run"
     config = TrainConfig(
-        data=str(data), out=str(out), arch="compact_vgg_lite", epochs=1, batch_size=32, max_train=64,
-        teachers=[str(tmp_path / "teacher.keras")], teacher_weight=0.6,
+        data=str(data),
+        out=str(out),
+        arch="compact_vgg_lite",
+        epochs=1,
+        batch_size=32,
+        max_train=64,
+        teachers=[str(tmp_path / "teacher.keras")],
+        teacher_weight=0.6,
     )
     train_time_boxed(config, budget_s=3600.0, steps_per_execution=1, verbose=0)
     log = (out / "train.log").read_text()

@@ -90,7 +90,9 @@ def test_empty_batch_gives_empty_result(classifier):
 
 def test_probabilities_are_softmax_of_calibrated_logits(classifier):
     faces = _faces(4, seed=2)
-    np.testing.assert_allclose(classifier.predict(faces), softmax(classifier.logits(faces)), atol=1e-6)
+    np.testing.assert_allclose(
+        classifier.predict(faces), softmax(classifier.logits(faces)), atol=1e-6
+    )
     log_p = classifier.log_probabilities(faces)
     np.testing.assert_allclose(np.exp(log_p).sum(axis=1), 1.0, atol=1e-5)
 

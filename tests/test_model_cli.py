@@ -29,14 +29,38 @@ def test_train_passes_options_to_the_training_loop(tmp_path, monkeypatch):
 
     monkeypatch.setattr(training, "train", fake_train)
     data = write_synthetic_npz(tmp_path / "tiny.npz")
-    code = main([
-        "train", "--data", str(data), "--labels", "ferplus", "--arch", "mini_xception", "--epochs", "3",
-        "--out", str(tmp_path / "run"), "--ferplus-weight", "0.7", "--batch-size", "16", "--seed", "9",
-        "--resume", str(tmp_path / "old"),
-    ])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--labels",
+            "ferplus",
+            "--arch",
+            "mini_xception",
+            "--epochs",
+            "3",
+            "--out",
+            str(tmp_path / "run"),
+            "--ferplus-weight",
+            "0.7",
+            "--batch-size",
+            "16",
+            "--seed",
+            "9",
+            "--resume",
+            str(tmp_path / "old"),
+        ]
+    )
     assert code == 0
     config = seen["config"]
-    assert (config.labels, config.arch, config.epochs, config.batch_size, config.seed) == ("ferplus", "mini_xception", 3, 16, 9)
+    assert (config.labels, config.arch, config.epochs, config.batch_size, config.seed) == (
+        "ferplus",
+        "mini_xception",
+        3,
+        16,
+        9,
+    )
     assert config.ferplus_weight == pytest.approx(0.7)
     assert seen["resume"] == str(tmp_path / "old")
 
@@ -53,22 +77,56 @@ def test_time_budget_selects_the_time_boxed_trainer(tmp_path, monkeypatch):
 
     monkeypatch.setattr(accelerated, "train_time_boxed", fake_time_boxed)
     data = write_synthetic_npz(tmp_path / "tiny.npz")
-    code = main(["train", "--data", str(data), "--arch", "compact_vgg_fast", "--time-budget", "120", "--out", str(tmp_path / "run")])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--arch",
+            "compact_vgg_fast",
+            "--time-budget",
+            "120",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     assert code == 0
     assert seen["budget_s"] == pytest.approx(120.0)
     assert seen["config"].arch == "compact_vgg_fast"
 
 
-def test_distillation_options_reach_the_config_and_missing_teachers_fail(tmp_path, monkeypatch, capsys):
+def test_distillation_options_reach_the_config_and_missing_teachers_fail(
+    tmp_path, monkeypatch, capsys
+):
     pytest.importorskip("tensorflow")
     import emotune.training.train as training
 
     seen = {}
-    monkeypatch.setattr(training, "train", lambda config, resume=None, verbose=2: seen.update(config=config) or Path(config.out))
+    monkeypatch.setattr(
+        training,
+        "train",
+        lambda config, resume=None, verbose=2: seen.update(config=config) or Path(config.out),
+    )
     data = write_synthetic_npz(tmp_path / "tiny.npz")
     teacher = tmp_path / "teacher.keras"
     teacher.write_bytes(b"stub")
-    code = main(["train", "--data", str(data), "--teacher", str(teacher), "--teacher", str(teacher), "--teacher-weight", "0.3", "--init-from", str(teacher), "--out", str(tmp_path / "run")])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--teacher",
+            str(teacher),
+            "--teacher",
+            str(teacher),
+            "--teacher-weight",
+            "0.3",
+            "--init-from",
+            str(teacher),
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     assert code == 0
     config = seen["config"]
     assert config.teachers == [str(teacher)] * 2 and config.teacher_weight == pytest.approx(0.3)
@@ -79,7 +137,9 @@ def test_distillation_options_reach_the_config_and_missing_teachers_fail(tmp_pat
 
 def test_time_budget_cannot_resume(tmp_path, capsys):
     data = write_synthetic_npz(tmp_path / "tiny.npz")
-    code = main(["train", "--data", str(data), "--time-budget", "60", "--resume", str(tmp_path / "old")])
+    code = main(
+        ["train", "--data", str(data), "--time-budget", "60", "--resume", str(tmp_path / "old")]
+    )
     assert code != 0
     assert "--resume" in capsys.readouterr().err
 
@@ -91,19 +151,39 @@ def test_export_from_calls_the_exporter(tmp_path, monkeypatch):
     seen = {}
 
     def fake_export(checkpoint, data, out_dir, quantization, run_dir, max_accuracy_drop, with_val):
-        seen.update(checkpoint=checkpoint, out_dir=out_dir, quantization=quantization, with_val=with_val)
-        return {"model": {"quantization": quantization, "temperature": 1.2}, "tune": {"accuracy": 0.5}}
+        seen.update(
+            checkpoint=checkpoint, out_dir=out_dir, quantization=quantization, with_val=with_val
+        )
+        return {
+            "model": {"quantization": quantization, "temperature": 1.2},
+            "tune": {"accuracy": 0.5},
+        }
 
     monkeypatch.setattr(exporting, "export", fake_export)
     data = write_synthetic_npz(tmp_path / "tiny.npz")
     checkpoint = tmp_path / "best.keras"
     checkpoint.write_bytes(b"stub")
-    code = main([
-        "train", "--data", str(data), "--export-from", str(checkpoint), "--models-dir", str(tmp_path / "m"),
-        "--quantization", "int8", "--with-val",
-    ])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--export-from",
+            str(checkpoint),
+            "--models-dir",
+            str(tmp_path / "m"),
+            "--quantization",
+            "int8",
+            "--with-val",
+        ]
+    )
     assert code == 0
-    assert seen == {"checkpoint": str(checkpoint), "out_dir": str(tmp_path / "m"), "quantization": "int8", "with_val": True}
+    assert seen == {
+        "checkpoint": str(checkpoint),
+        "out_dir": str(tmp_path / "m"),
+        "quantization": "int8",
+        "with_val": True,
+    }
 
 
 def test_export_from_a_missing_checkpoint_fails(tmp_path, capsys):
@@ -116,7 +196,9 @@ def test_export_from_a_missing_checkpoint_fails(tmp_path, capsys):
 def test_evaluate_latency_only_reports_load_and_predict_times(tmp_path, capsys):
     pytest.importorskip("tensorflow")
     export_tiny_model(tmp_path)
-    assert main(["evaluate", "--model", str(tmp_path / "emotion.tflite"), "--latency", "--json"]) == 0
+    assert (
+        main(["evaluate", "--model", str(tmp_path / "emotion.tflite"), "--latency", "--json"]) == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["predict_batch1_wall_ms"] > 0
     assert result["tensorflow_imported"] is False
@@ -129,7 +211,19 @@ def test_teacher_views_need_a_teacher_and_the_cpu_trainer(tmp_path, capsys):
     teacher.write_bytes(b"stub")
     assert main(["train", "--data", str(data), "--teacher-views", "4"]) != 0
     assert "needs at least one --teacher" in capsys.readouterr().err
-    code = main(["train", "--data", str(data), "--teacher", str(teacher), "--teacher-views", "4", "--time-budget", "60"])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--teacher",
+            str(teacher),
+            "--teacher-views",
+            "4",
+            "--time-budget",
+            "60",
+        ]
+    )
     assert code != 0
     assert "CPU trainer only" in capsys.readouterr().err
 
@@ -138,15 +232,34 @@ def test_export_ensemble_calls_the_builder_and_checks_members(tmp_path, monkeypa
     import emotune.training.ensemble as ensemble
 
     seen = {}
-    monkeypatch.setattr(ensemble, "build_ensemble", lambda sources, data, out, **kw: seen.update(sources=sources, out=out, **kw))
+    monkeypatch.setattr(
+        ensemble,
+        "build_ensemble",
+        lambda sources, data, out, **kw: seen.update(sources=sources, out=out, **kw),
+    )
     data = write_synthetic_npz(tmp_path / "tiny.npz")
     members = [tmp_path / "a.tflite", tmp_path / "b.keras"]
     for member in members:
         member.write_bytes(b"stub")
-    args = ["train", "--data", str(data), "--models-dir", str(tmp_path), "--export-ensemble", *map(str, members)]
+    args = [
+        "train",
+        "--data",
+        str(data),
+        "--models-dir",
+        str(tmp_path),
+        "--export-ensemble",
+        *map(str, members),
+    ]
     assert main([*args, "--no-mirror", "--weights", "1", "2"]) == 0
-    assert seen["sources"] == [str(m) for m in members] and seen["mirror"] is False and seen["weights"] == [1, 2]
+    assert (
+        seen["sources"] == [str(m) for m in members]
+        and seen["mirror"] is False
+        and seen["weights"] == [1, 2]
+    )
     assert main([*args, "--weights", "1"]) != 0
     assert "1 weights for 2 members" in capsys.readouterr().err
-    assert main(["train", "--data", str(data), "--export-ensemble", str(tmp_path / "nope.tflite")]) != 0
+    assert (
+        main(["train", "--data", str(data), "--export-ensemble", str(tmp_path / "nope.tflite")])
+        != 0
+    )
     assert "ensemble member" in capsys.readouterr().err

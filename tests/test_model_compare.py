@@ -22,7 +22,9 @@ def test_mcnemar_counts_only_the_faces_where_the_models_disagree():
     assert lopsided["p_value"] == pytest.approx(2 / 2**20)
     assert mcnemar(a, a)["p_value"] == 1.0  # no discordant faces
     # 7 vs 1: 2 * (1 + 8) / 256
-    assert mcnemar(np.r_[np.ones(7), 0], np.r_[np.zeros(7), 1])["p_value"] == pytest.approx(18 / 256)
+    assert mcnemar(np.r_[np.ones(7), 0], np.r_[np.zeros(7), 1])["p_value"] == pytest.approx(
+        18 / 256
+    )
     with pytest.raises(ValueError, match="shape"):
         mcnemar(a, b[:3])
 
@@ -35,7 +37,20 @@ def test_evaluate_compare_scores_both_models_on_the_same_faces(tmp_path, capsys)
     export_tiny_model(tmp_path / "a", seed=0)
     export_tiny_model(tmp_path / "b", seed=1)
     a, b = tmp_path / "a" / "emotion.tflite", tmp_path / "b" / "emotion.keras"
-    code = main(["evaluate", "--model", str(a), "--compare", str(b), "--data", str(data), "--split", "val", "--json"])
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            str(a),
+            "--compare",
+            str(b),
+            "--data",
+            str(data),
+            "--split",
+            "val",
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert result["n"] == 40
@@ -44,8 +59,23 @@ def test_evaluate_compare_scores_both_models_on_the_same_faces(tmp_path, capsys)
         assert 0.0 <= r["p_value"] <= 1.0
         # The discordant counts are exactly the accuracy difference.
         assert r["only_b"] - r["only_a"] == round((r["accuracy_b"] - r["accuracy_a"]) * r["n"])
-    code = main(["evaluate", "--model", str(a), "--compare", str(a), "--data", str(data), "--split", "val"])
+    code = main(
+        ["evaluate", "--model", str(a), "--compare", str(a), "--data", str(data), "--split", "val"]
+    )
     assert code == 0
     assert "exact McNemar p = 1" in capsys.readouterr().out  # a model against itself
-    assert main(["evaluate", "--model", str(a), "--compare", str(tmp_path / "none.keras"), "--data", str(data)]) != 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(a),
+                "--compare",
+                str(tmp_path / "none.keras"),
+                "--data",
+                str(data),
+            ]
+        )
+        != 0
+    )
     assert "none.keras not found" in capsys.readouterr().err

@@ -25,7 +25,11 @@ def _biased_teacher(tmp_path, favourite: int, name: str) -> str:
     """A 'network' that always puts almost all its probability on one class."""
     inputs = keras.Input((48, 48, 1))
     flat = keras.layers.Flatten()(inputs)
-    logits = keras.layers.Dense(7, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(np.eye(7)[favourite] * 20.0))(flat)
+    logits = keras.layers.Dense(
+        7,
+        kernel_initializer="zeros",
+        bias_initializer=keras.initializers.Constant(np.eye(7)[favourite] * 20.0),
+    )(flat)
     return _save(keras.Model(inputs, logits), tmp_path / f"{name}.keras")
 
 
@@ -62,10 +66,20 @@ def test_prepare_run_mixes_teacher_probabilities_into_fit_targets_only(tmp_path)
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     teacher = _biased_teacher(tmp_path, 6, "surprise")
     plain = prepare_run(TrainConfig(data=str(data), out=str(tmp_path / "plain"), max_train=32))
-    taught = prepare_run(TrainConfig(data=str(data), out=str(tmp_path / "taught"), max_train=32, teachers=[teacher], teacher_weight=0.5))
+    taught = prepare_run(
+        TrainConfig(
+            data=str(data),
+            out=str(tmp_path / "taught"),
+            max_train=32,
+            teachers=[teacher],
+            teacher_weight=0.5,
+        )
+    )
     plain.close()
     taught.close()
-    np.testing.assert_allclose(taught.fit_target, 0.5 * plain.fit_target + 0.5 * np.eye(7)[6], atol=1e-3)
+    np.testing.assert_allclose(
+        taught.fit_target, 0.5 * plain.fit_target + 0.5 * np.eye(7)[6], atol=1e-3
+    )
     np.testing.assert_array_equal(taught.tune_target, plain.tune_target)  # tuning stays held out
     assert "distilling from 1 teacher" in (tmp_path / "taught" / "train.log").read_text()
 
@@ -89,13 +103,19 @@ def test_mixed_loss_blends_labels_with_the_teachers_columns():
     y_true = np.eye(7, dtype=np.float32)[[0, 1]]
     y_pred = np.concatenate([student, teacher], axis=1)
     plain = keras.losses.CategoricalCrossentropy(from_logits=True)(y_true, student)
-    np.testing.assert_allclose(float(TeacherMixedCrossEntropy(0.0)(y_true, y_pred)), float(plain), rtol=1e-5)
+    np.testing.assert_allclose(
+        float(TeacherMixedCrossEntropy(0.0)(y_true, y_pred)), float(plain), rtol=1e-5
+    )
     # A uniform student is equally far from any one-hot-ish target, so only a shifted student shows
     # which target the loss uses: leaning towards the teacher's class lowers it only when w > 0.
     leaning = y_pred.copy()
     leaning[:, 6] += 2.0
-    assert float(TeacherMixedCrossEntropy(0.8)(y_true, leaning)) < float(TeacherMixedCrossEntropy(0.8)(y_true, y_pred))
-    assert float(TeacherMixedCrossEntropy(0.0)(y_true, leaning)) > float(TeacherMixedCrossEntropy(0.0)(y_true, y_pred))
+    assert float(TeacherMixedCrossEntropy(0.8)(y_true, leaning)) < float(
+        TeacherMixedCrossEntropy(0.8)(y_true, y_pred)
+    )
+    assert float(TeacherMixedCrossEntropy(0.0)(y_true, leaning)) > float(
+        TeacherMixedCrossEntropy(0.0)(y_true, y_pred)
+    )
     with pytest.raises(ValueError, match="0..1"):
         TeacherMixedCrossEntropy(-0.1)
 
@@ -111,8 +131,12 @@ def test_teachers_in_the_step_score_the_student_s_view_and_stay_frozen(tmp_path)
     faces = np.random.default_rng(0).integers(0, 256, (4, 48, 48, 1)).astype(np.float32)
     out = np.asarray(trainer(faces, training=False))
     assert out.shape == (4, 14)
-    np.testing.assert_allclose(out[:, :7], np.asarray(student(faces, training=False)), rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(np.exp(out[:, 7:])[:, [3, 5]], 0.5, atol=1e-3)  # mean of the two teachers
+    np.testing.assert_allclose(
+        out[:, :7], np.asarray(student(faces, training=False)), rtol=1e-4, atol=1e-4
+    )
+    np.testing.assert_allclose(
+        np.exp(out[:, 7:])[:, [3, 5]], 0.5, atol=1e-3
+    )  # mean of the two teachers
     frozen = [w.copy() for t in teachers for w in t.get_weights()]
     before = [w.copy() for w in student.get_weights()]
     compile_for_training(trainer, 1e-2, teacher_weight=0.5)

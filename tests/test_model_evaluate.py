@@ -57,8 +57,18 @@ def test_evaluate_cli_json_and_plots(tmp_path, capsys):
     export_tiny_model(tmp_path / "model", temperature=1.5)
     out = tmp_path / "report"
     code = main(
-        ["evaluate", "--model", str(tmp_path / "model" / "emotion.tflite"), "--data", str(data),
-         "--split", "val", "--out", str(out), "--json"]
+        [
+            "evaluate",
+            "--model",
+            str(tmp_path / "model" / "emotion.tflite"),
+            "--data",
+            str(data),
+            "--split",
+            "val",
+            "--out",
+            str(out),
+            "--json",
+        ]
     )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
@@ -82,7 +92,17 @@ def test_evaluate_cli_tune_split_and_table(tmp_path, capsys):
 
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     export_tiny_model(tmp_path / "model")
-    code = main(["evaluate", "--model", str(tmp_path / "model" / "emotion.keras"), "--data", str(data), "--split", "tune"])
+    code = main(
+        [
+            "evaluate",
+            "--model",
+            str(tmp_path / "model" / "emotion.keras"),
+            "--data",
+            str(data),
+            "--split",
+            "tune",
+        ]
+    )
     assert code == 0
     text = capsys.readouterr().out
     assert "FER2013 labels" in text and "FER+ strict majority" in text
@@ -108,8 +128,16 @@ def test_evaluate_record_stores_the_split_next_to_the_model(tmp_path, capsys):
     export_tiny_model(tmp_path / "model", temperature=1.5)
     (tmp_path / "model" / "metrics.json").write_text(json.dumps({"model": {"version": "x"}}))
     code = main(
-        ["evaluate", "--model", str(tmp_path / "model" / "emotion.tflite"), "--data", str(data),
-         "--split", "val", "--record"]
+        [
+            "evaluate",
+            "--model",
+            str(tmp_path / "model" / "emotion.tflite"),
+            "--data",
+            str(data),
+            "--split",
+            "val",
+            "--record",
+        ]
     )
     assert code == 0
     text = capsys.readouterr().out

@@ -74,7 +74,9 @@ def test_choose_prefers_the_fastest_acceptable_candidate():
     float_c = candidate("float32", 0.60, 2.0)
     fast_bad = candidate("int8", 0.55, 1.0)
     fast_ok = candidate("dynamic", 0.598, 1.5)
-    assert export.choose([float_c, fast_bad, fast_ok], {"mean": 0.60}, 0.005).quantization == "dynamic"
+    assert (
+        export.choose([float_c, fast_bad, fast_ok], {"mean": 0.60}, 0.005).quantization == "dynamic"
+    )
     assert export.choose([float_c, fast_bad], {"mean": 0.60}, 0.005).quantization == "float32"
     # CPU time, when measured, outranks noisy wall time.
     noisy = [candidate("dynamic", 0.60, 4.3, cpu=1.4), candidate("int8", 0.60, 3.4, cpu=1.9)]
@@ -93,9 +95,17 @@ def test_full_export_on_synthetic_data(tmp_path):
     checkpoint.parent.mkdir()
     build("compact_vgg").save(checkpoint)
     out = tmp_path / "models"
-    metrics = export.export(checkpoint, data, out_dir=out, quantization="float32", with_val=True, log=lambda _: None)
+    metrics = export.export(
+        checkpoint, data, out_dir=out, quantization="float32", with_val=True, log=lambda _: None
+    )
 
-    for name in ("emotion.tflite", "emotion.json", "emotion.keras", "metrics.json", "MODEL_CARD.md"):
+    for name in (
+        "emotion.tflite",
+        "emotion.json",
+        "emotion.keras",
+        "metrics.json",
+        "MODEL_CARD.md",
+    ):
         assert (out / name).is_file(), name
     meta = json.loads((out / "emotion.json").read_text())
     assert meta["temperature"] == pytest.approx(metrics["calibration_tune"]["temperature"])
@@ -129,14 +139,18 @@ def test_full_export_on_synthetic_data(tmp_path):
     assert "`models/checkpoint/README.md` says how this run was chosen" in model_card.render(noted)
     # An unmet accuracy bar points at those notes for what limited the model.
     noted["val"]["accuracy"], noted["val"]["accuracy_ferplus"] = 0.5, 0.9
-    assert "The FER2013 bar is not met. `models/checkpoint/README.md` records" in model_card.render(noted)
+    assert "The FER2013 bar is not met. `models/checkpoint/README.md` records" in model_card.render(
+        noted
+    )
     noted["val"]["accuracy"] = 0.7
     assert "bar is not met" not in model_card.render(noted)
     # A distilled run says so, with its teachers, weight and where they scored the faces.
     assert "Distilled from" not in card  # this checkpoint learned from labels alone
     taught = json.loads(json.dumps(metrics))
     taught.setdefault("training", {}).setdefault("config", {}).update(
-        teachers=["models/checkpoint/teachers/a.keras", "t/b.keras"], teacher_weight=0.9, schedule="cosine-time"
+        teachers=["models/checkpoint/teachers/a.keras", "t/b.keras"],
+        teacher_weight=0.9,
+        schedule="cosine-time",
     )
     taught_card = model_card.render(taught)
     assert "Distilled from 2 teacher networks (`a.keras`, `b.keras`" in taught_card

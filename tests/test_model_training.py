@@ -36,9 +36,19 @@ def test_two_step_training_run_writes_checkpoints_and_resumes(tmp_path):
     data = write_synthetic_npz(tmp_path / "tiny.npz", n_train=140)
     out = tmp_path / "run"
     # 64 training rows at batch 32 with drop_remainder: exactly two steps per epoch.
-    config = TrainConfig(data=str(data), out=str(out), epochs=1, batch_size=32, max_train=64, seed=3)
+    config = TrainConfig(
+        data=str(data), out=str(out), epochs=1, batch_size=32, max_train=64, seed=3
+    )
     train(config, verbose=0)
-    for name in ("best.keras", "last.keras", "state.json", "history.csv", "config.json", "train.log", "tune_index.npy"):
+    for name in (
+        "best.keras",
+        "last.keras",
+        "state.json",
+        "history.csv",
+        "config.json",
+        "train.log",
+        "tune_index.npy",
+    ):
         assert (out / name).is_file(), name
     assert json.loads((out / "state.json").read_text())["epoch"] == 1
     assert not list(out.glob(".*.tmp.keras")) and not list(out.glob("*.tmp"))  # saved via rename
@@ -87,7 +97,14 @@ class _RecordingInterpreter:
         self.fed: list[np.ndarray] = []
 
     def get_input_details(self):
-        return [{"index": 0, "shape": np.array([1, 48, 48, 1]), "dtype": np.float32, "quantization": (0.0, 0)}]
+        return [
+            {
+                "index": 0,
+                "shape": np.array([1, 48, 48, 1]),
+                "dtype": np.float32,
+                "quantization": (0.0, 0),
+            }
+        ]
 
     def get_output_details(self):
         return [{"index": 1, "name": "logits", "shape": np.array([1, 7]), "quantization": (0.0, 0)}]
@@ -111,7 +128,9 @@ def test_classifier_feeds_the_shared_model_input():
     from emotune.vision.classifier import EmotionClassifier, ModelMetadata
 
     interpreter = _RecordingInterpreter()
-    classifier = EmotionClassifier(interpreter, ModelMetadata.from_dict({}), Path("fake.tflite"), "fake")
+    classifier = EmotionClassifier(
+        interpreter, ModelMetadata.from_dict({}), Path("fake.tflite"), "fake"
+    )
     # A colour camera crop of another size goes through the one shared preprocess.
     crop = np.random.default_rng(1).integers(0, 256, size=(96, 80, 3)).astype(np.uint8)
     face = preprocess(crop)

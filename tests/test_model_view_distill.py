@@ -54,7 +54,9 @@ def test_views_are_reproducible_augmentations_of_each_face():
 
 def test_view_targets_mix_labels_with_the_teachers_opinion_of_each_view(tmp_path):
     teacher = _brightness_teacher(tmp_path)
-    views = np.stack([np.full((2, 48, 48), 20, np.uint8), np.full((2, 48, 48), 240, np.uint8)], axis=1)
+    views = np.stack(
+        [np.full((2, 48, 48), 20, np.uint8), np.full((2, 48, 48), 240, np.uint8)], axis=1
+    )
     labels = np.eye(7, dtype=np.float32)[[3, 5]]
     targets = view_targets(views, labels, [teacher], teacher_weight=0.5)
     assert targets.shape == (2, 2, 7)

@@ -18,7 +18,9 @@ from emotune.mood import (
 PRIOR = np.asarray(TRAINING_CLASS_PRIOR)
 
 
-def dist(main: Emotion, p: float = 0.9, second: Emotion | None = None, q: float = 0.0) -> np.ndarray:
+def dist(
+    main: Emotion, p: float = 0.9, second: Emotion | None = None, q: float = 0.0
+) -> np.ndarray:
     """``p`` on ``main``, ``q`` on ``second``, the rest spread as a trained network spreads it
     (in proportion to the training prior)."""
     out = np.zeros(NUM_CLASSES)
@@ -39,11 +41,15 @@ def feed(tracker: MoodTracker, probs, start: float, stop: float, fps: float = 30
     return start + n / fps
 
 
-def changes(tracker: MoodTracker, kind=MoodEventKind.MOOD_CHANGED) -> list[tuple[float, Emotion | None, Emotion | None]]:
+def changes(
+    tracker: MoodTracker, kind=MoodEventKind.MOOD_CHANGED
+) -> list[tuple[float, Emotion | None, Emotion | None]]:
     return [(e.timestamp, e.old, e.new) for e in tracker.events if e.kind is kind]
 
 
-def settled(emotion: Emotion = Emotion.NEUTRAL, seconds: float = 20.0, **config) -> tuple[MoodTracker, float]:
+def settled(
+    emotion: Emotion = Emotion.NEUTRAL, seconds: float = 20.0, **config
+) -> tuple[MoodTracker, float]:
     """A tracker that has watched a clear ``emotion`` face for ``seconds``."""
     tracker = MoodTracker(MoodConfig(**config))
     return tracker, feed(tracker, dist(emotion, 0.85), 0.0, seconds)
@@ -62,7 +68,7 @@ def test_a_clear_expression_wins_within_about_a_second_however_long_the_old_one_
 def test_the_first_mood_comes_quickly_and_the_music_starts_with_it():
     tracker = MoodTracker()
     feed(tracker, dist(Emotion.SAD, 0.9), 0.0, 2.0)
-    (when, old, new), = changes(tracker)
+    ((when, old, new),) = changes(tracker)
     assert old is None and new is Emotion.SAD and when <= 1.0
     assert changes(tracker, MoodEventKind.MUSIC_MOOD_CHANGED) == [(when, None, Emotion.SAD)]
 
@@ -79,13 +85,21 @@ def test_an_ambiguous_stream_never_declares_and_never_moves_a_declared_mood():
     assert tracker.mood is Emotion.NEUTRAL and tracker.switches == 0
     # Without evidence the belief only relaxes towards the at-a-desk prior, never towards fear.
     prior_fear = MoodConfig().mood_prior[Emotion.FEAR.value]
-    assert before[Emotion.FEAR.value] < tracker.probabilities[Emotion.FEAR.value] <= prior_fear + 1e-6
+    assert (
+        before[Emotion.FEAR.value] < tracker.probabilities[Emotion.FEAR.value] <= prior_fear + 1e-6
+    )
     assert tracker.snapshot().leader is Emotion.NEUTRAL
 
 
 def test_the_same_session_at_10_and_60_fps_gives_the_same_timeline():
-    script = [(Emotion.NEUTRAL, 0.8, 4.0), (Emotion.HAPPY, 0.9, 6.0), (Emotion.NEUTRAL, 0.7, 5.0),
-              (Emotion.SAD, 0.6, 8.0), (Emotion.SURPRISE, 0.85, 3.0), (Emotion.NEUTRAL, 0.8, 6.0)]
+    script = [
+        (Emotion.NEUTRAL, 0.8, 4.0),
+        (Emotion.HAPPY, 0.9, 6.0),
+        (Emotion.NEUTRAL, 0.7, 5.0),
+        (Emotion.SAD, 0.6, 8.0),
+        (Emotion.SURPRISE, 0.85, 3.0),
+        (Emotion.NEUTRAL, 0.8, 6.0),
+    ]
 
     def timeline(fps: float, kind: MoodEventKind) -> list[tuple[float, Emotion | None]]:
         tracker, t = MoodTracker(), 0.0
@@ -107,19 +121,26 @@ def test_the_music_follows_only_after_the_shown_mood_held():
     assert tracker.mood is Emotion.HAPPY and tracker.music_mood is Emotion.SAD
     assert 1.0 < tracker.snapshot().music_in_s <= 3.0
     t = feed(tracker, dist(Emotion.SAD, 0.9), t, t + 5.0)
-    assert tracker.music_mood is Emotion.SAD and changes(tracker, MoodEventKind.MUSIC_MOOD_CHANGED)[-1][2] is Emotion.SAD
+    assert (
+        tracker.music_mood is Emotion.SAD
+        and changes(tracker, MoodEventKind.MUSIC_MOOD_CHANGED)[-1][2] is Emotion.SAD
+    )
     # A smile that holds moves the music, hold seconds after it showed.
     start = t
     feed(tracker, dist(Emotion.HAPPY, 0.9), t, t + 6.0)
     shown = [when for when, _, new in changes(tracker) if new is Emotion.HAPPY and when >= start][0]
-    followed = [when for when, _, new in changes(tracker, MoodEventKind.MUSIC_MOOD_CHANGED) if when >= start]
+    followed = [
+        when for when, _, new in changes(tracker, MoodEventKind.MUSIC_MOOD_CHANGED) if when >= start
+    ]
     assert len(followed) == 1 and followed[0] - shown == pytest.approx(3.0, abs=0.05)
     assert tracker.snapshot().music_in_s is None
 
 
 def test_the_prior_is_divided_out_so_a_class_said_often_is_not_favoured():
     # Happy is the most common training label: a frame at happy 0.30 / sad 0.30 favours sad.
-    evidence = frame_evidence(dist(Emotion.HAPPY, 0.45, Emotion.SAD, 0.05), PRIOR, 0.2, MoodConfig())
+    evidence = frame_evidence(
+        dist(Emotion.HAPPY, 0.45, Emotion.SAD, 0.05), PRIOR, 0.2, MoodConfig()
+    )
     assert evidence[Emotion.HAPPY.value] > evidence[Emotion.SAD.value]
     tied = dist(Emotion.HAPPY, 0.4, Emotion.SAD, 0.4)
     tied[Emotion.HAPPY.value] += 0.1
@@ -189,7 +210,12 @@ def test_camera_lost_event_then_recovery():
     assert tracker.state is MoodState.CAMERA_LOST
     feed(tracker, dist(Emotion.SAD), t + 5.0, t + 6.0)
     kinds = [e.kind for e in got]
-    assert kinds == [MoodEventKind.MOOD_CHANGED, MoodEventKind.MUSIC_MOOD_CHANGED, MoodEventKind.CAMERA_LOST, MoodEventKind.TRACKING]
+    assert kinds == [
+        MoodEventKind.MOOD_CHANGED,
+        MoodEventKind.MUSIC_MOOD_CHANGED,
+        MoodEventKind.CAMERA_LOST,
+        MoodEventKind.TRACKING,
+    ]
     assert tracker.mood is Emotion.SAD
 
 
@@ -234,7 +260,12 @@ def test_bad_input_and_settings_are_rejected_and_time_going_backwards_is_harmles
         tracker.update([0.5, 0.5], 0.0)
     with pytest.raises(ValueError):
         tracker.update([np.nan] * NUM_CLASSES, 0.0)
-    for bad in ({"declare_at": 1.5}, {"music_hold_s": -1.0}, {"music_hold_s": float("nan")}, {"evidence_time_s": 0.0}):
+    for bad in (
+        {"declare_at": 1.5},
+        {"music_hold_s": -1.0},
+        {"music_hold_s": float("nan")},
+        {"evidence_time_s": 0.0},
+    ):
         with pytest.raises(ValueError):
             MoodConfig(**bad)
     feed(tracker, dist(Emotion.HAPPY), 5.0, 6.0)

@@ -234,7 +234,9 @@ def test_the_child_process_analyses_into_the_cache_and_counts(tmp_path):
     write_audio(lib / "down.flac", render(spec, 22050), 22050)
     assert scan([lib]).tracks[0].source == "default"  # nothing places it yet
     seen: list[tuple[int, int]] = []
-    code = analyse_in_child([lib], lambda done, total: seen.append((done, total)), threading.Event())
+    code = analyse_in_child(
+        [lib], lambda done, total: seen.append((done, total)), threading.Event()
+    )
     assert code == 0 and seen[-1] == (2, 2)  # one file read, then one track analysed
     track = scan([lib]).tracks[0]  # no analysis here: it comes from the cache the child filled
     assert track.source == "analysis" and track.tempo is not None and track.mode is not None

@@ -113,11 +113,15 @@ def test_demo_library_headless(capsys):
     assert rc == 0 and "Done: 3 tracks" in out, out
 
 
-def test_without_a_sound_device_vlc_plays_on_its_dummy_output_and_says_so(library, capsys, monkeypatch):
+def test_without_a_sound_device_vlc_plays_on_its_dummy_output_and_says_so(
+    library, capsys, monkeypatch
+):
     Harness("vlc").close()  # skips when libvlc is absent
     from emotune.music.playback.backends import sound_output, vlc_backend
 
-    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "none here"))
+    monkeypatch.setattr(
+        sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "none here")
+    )
     chosen = []
     real_init = vlc_backend.VLCBackend.__init__
 

@@ -22,7 +22,9 @@ def test_gui_options_parse_without_importing_qt():
         "a = build_parser().parse_args(['gui', '--camera', '1', '--no-audio', '--library', '.', '--model', 'm.tflite']); "
         "print(a.camera, a.no_audio, a.library, a.model, 'PySide6' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.split()
     assert out == ["1", "True", ".", "m.tflite", "False"]
 
 
@@ -52,9 +54,26 @@ def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "EMOTUNE_HOME": str(tmp_path / "home")}
     shot = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "emotune", "--camera", str(video), "--no-audio", "--library", str(library),
-         "--quit-after", "15", "--probe", "--screenshot", str(shot)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "emotune",
+            "--camera",
+            str(video),
+            "--no-audio",
+            "--library",
+            str(library),
+            "--quit-after",
+            "15",
+            "--probe",
+            "--screenshot",
+            str(shot),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     line = next(line for line in result.stdout.splitlines() if line.startswith("EMOTUNE_PROBE "))
@@ -68,7 +87,9 @@ def test_the_app_runs_on_a_video_and_reports_its_start_up(tmp_path):
     assert isinstance(settings["window_geometry"], str)
 
 
-def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device(monkeypatch, tmp_path):
+def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device(
+    monkeypatch, tmp_path
+):
     pytest.importorskip("PySide6")
     from emotune.music.playback.backends import sound_output, vlc_available
 
@@ -78,7 +99,9 @@ def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device
     from emotune.ui import app
 
     monkeypatch.setenv("EMOTUNE_HOME", str(tmp_path))
-    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "no card here"))
+    monkeypatch.setattr(
+        sound_output, "find_sound_output", lambda: sound_output.SoundOutput(False, "no card here")
+    )
     dj, note = app.make_dj(Settings(), no_audio=False)
     try:
         assert dj.backend.name == "vlc" and dj.backend.dummy_audio is True
@@ -86,7 +109,9 @@ def test_app_plays_on_vlc_dummy_output_with_a_note_when_there_is_no_sound_device
     finally:
         dj.close()
 
-    monkeypatch.setattr(sound_output, "find_sound_output", lambda: sound_output.SoundOutput(True, "a card"))
+    monkeypatch.setattr(
+        sound_output, "find_sound_output", lambda: sound_output.SoundOutput(True, "a card")
+    )
     dj, note = app.make_dj(Settings(), no_audio=False)
     try:
         assert dj.backend.dummy_audio is False and note is None
@@ -111,7 +136,10 @@ def test_startup_summary_takes_medians_of_the_runs_that_showed_a_frame_and_check
     assert summary["bars"]["first_frame_s"]["pass"] is True  # the median run, not the slowest
     assert summary["bars"]["peak_rss_mb"] == {"bar": 350.0, "measured_median": 320.0, "pass": True}
     assert summary["bars"]["no_tensorflow"]["pass"] is True
-    assert summary["errors"] == ["no probe output (exit 1)", "no frame shown within the run (window shown at 0.7 s)"]
+    assert summary["errors"] == [
+        "no probe output (exit 1)",
+        "no frame shown within the run (window shown at 0.7 s)",
+    ]
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity on this platform")

@@ -21,7 +21,13 @@ def test_export_writes_the_samples_as_csv_and_the_chart_as_png(qtbot, tmp_path):
         now = 1000.0
         timeline._clock = lambda: now + 10  # the samples below are "recent"
         timeline.add_sample(None, None, t=now)
-        timeline.add_sample(tuple(one_hot(Emotion.SAD)), Emotion.SAD, music_mood=Emotion.SAD, state=MoodState.TRACKING, t=now + 0.5)
+        timeline.add_sample(
+            tuple(one_hot(Emotion.SAD)),
+            Emotion.SAD,
+            music_mood=Emotion.SAD,
+            state=MoodState.TRACKING,
+            t=now + 0.5,
+        )
         timeline.add_sample(
             tuple(one_hot(Emotion.HAPPY)),
             Emotion.SAD,

@@ -23,7 +23,12 @@ pytestmark = pytest.mark.skipif(not real_model_available(), reason="needs the sh
 def _demo_video(path: Path, seconds: float) -> Path:
     from emotune.devtools import demo_video
 
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), demo_video.FPS, (demo_video.WIDTH, demo_video.HEIGHT))
+    writer = cv2.VideoWriter(
+        str(path),
+        cv2.VideoWriter_fourcc(*"MJPG"),
+        demo_video.FPS,
+        (demo_video.WIDTH, demo_video.HEIGHT),
+    )
     assert writer.isOpened()
     for i, frame in enumerate(demo_video.frames()):
         if i >= seconds * demo_video.FPS:
@@ -44,7 +49,11 @@ def _through_the_worker(qtbot, video: Path) -> tuple[list, list]:
     from emotune.vision.sources import VideoFileSource
 
     # The file as fast as it decodes and without looping, like `detect` reads it.
-    worker = VisionWorker(VisionOptions(use_calibration=False), source_factory=lambda spec: VideoFileSource(spec), max_fps=0)
+    worker = VisionWorker(
+        VisionOptions(use_calibration=False),
+        source_factory=lambda spec: VideoFileSource(spec),
+        max_fps=0,
+    )
     worker.max_in_flight = 10**9  # keep every frame: this test compares all of them
     frames, events, done = [], [], threading.Event()
 
@@ -82,8 +91,16 @@ def test_detect_and_the_window_read_the_same_video_identically(qtbot, tmp_path, 
         assert (record["primary"] is None) == (primary is None)
         if primary is not None:
             detected = next(face for face in record["faces"] if face["primary"])
-            assert detected["box"] == [primary.x, primary.y, primary.w, primary.h]  # 640 wide: shown unscaled
-            assert detected["probabilities"] == {k: round(p, 4) for k, p in zip(detected["probabilities"], primary.probabilities, strict=True)}
+            assert detected["box"] == [
+                primary.x,
+                primary.y,
+                primary.w,
+                primary.h,
+            ]  # 640 wide: shown unscaled
+            assert detected["probabilities"] == {
+                k: round(p, 4)
+                for k, p in zip(detected["probabilities"], primary.probabilities, strict=True)
+            }
         snapshot = update.mood
         assert record["mood"] == (snapshot.mood.key if snapshot.mood else None)
         assert record["music_mood"] == (snapshot.music_mood.key if snapshot.music_mood else None)
@@ -93,7 +110,14 @@ def test_detect_and_the_window_read_the_same_video_identically(qtbot, tmp_path, 
     # And the mood timelines: every change detect reports, the worker announced at the same time.
     from emotune.mood import MoodEventKind
 
-    for kind, key in ((MoodEventKind.MOOD_CHANGED, "mood_timeline"), (MoodEventKind.MUSIC_MOOD_CHANGED, "music_mood_timeline")):
+    for kind, key in (
+        (MoodEventKind.MOOD_CHANGED, "mood_timeline"),
+        (MoodEventKind.MUSIC_MOOD_CHANGED, "music_mood_timeline"),
+    ):
         replay_start = frames[0].mood.timestamp if frames[0].mood else 0.0
-        announced = [(round(e.timestamp, 3), e.new.key) for e in events if e.kind is kind and e.timestamp >= replay_start]
-        assert announced[-len(report[key]):] == [(c["t"], c["to"]) for c in report[key]]
+        announced = [
+            (round(e.timestamp, 3), e.new.key)
+            for e in events
+            if e.kind is kind and e.timestamp >= replay_start
+        ]
+        assert announced[-len(report[key]) :] == [(c["t"], c["to"]) for c in report[key]]

@@ -65,7 +65,9 @@ def test_a_failed_tag_write_says_why_and_leaves_the_file_alone(qtbot, tmp_path):
     before = hashlib.sha256(fake.read_bytes()).hexdigest()
     app = build_app(qtbot, tmp_path)
     try:
-        app.controller.tagging._current_track = lambda: dataclasses.replace(fake_tracks(1)[0], path=fake)
+        app.controller.tagging._current_track = lambda: dataclasses.replace(
+            fake_tracks(1)[0], path=fake
+        )
         _action(app, "happy").trigger()
         qtbot.waitUntil(lambda: "Could not tag" in _banner_text(app, "tag"), timeout=5000)
         assert "notes.mp3" in _banner_text(app, "tag") and "not changed" in _banner_text(app, "tag")

@@ -76,7 +76,14 @@ def test_no_camera_shows_a_banner_and_music_still_plays(qtbot, tmp_path):
     window = MainWindow()
     qtbot.addWidget(window)
     vision = VisionWorker(source_factory=no_camera, pipeline_factory=lambda model: FakePipeline())
-    controller = AppController(window, make_dj(settings), settings, vision=vision, source_spec="0", scanner=fake_scanner(fake_tracks()))
+    controller = AppController(
+        window,
+        make_dj(settings),
+        settings,
+        vision=vision,
+        source_spec="0",
+        scanner=fake_scanner(fake_tracks()),
+    )
     window.show()
     controller.start()
     try:
@@ -96,12 +103,27 @@ def test_no_camera_shows_a_banner_and_music_still_plays(qtbot, tmp_path):
 def test_neutral_calibration_runs_in_the_worker(qtbot, tmp_path):
     app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
     try:
-        qtbot.waitUntil(lambda: app.window.video.frames_shown > 3 and app.controller.times.model_loaded is not None, timeout=5000)
+        qtbot.waitUntil(
+            lambda: (
+                app.window.video.frames_shown > 3 and app.controller.times.model_loaded is not None
+            ),
+            timeout=5000,
+        )
         with qtbot.waitSignal(app.vision.calibration_finished, timeout=8000) as blocker:
             app.vision.calibrate_neutral(1.0)
         ok, message = blocker.args
         assert ok, message
-        qtbot.waitUntil(lambda: "Calibrated" in (app.window.banners.banner("calibration").text if app.window.banners.banner("calibration") else ""), timeout=3000)
+        qtbot.waitUntil(
+            lambda: (
+                "Calibrated"
+                in (
+                    app.window.banners.banner("calibration").text
+                    if app.window.banners.banner("calibration")
+                    else ""
+                )
+            ),
+            timeout=3000,
+        )
     finally:
         app.close()
 
@@ -124,7 +146,12 @@ def _write_demo_video(path: Path, seconds: float = 4.0) -> Path:
     pytest.importorskip("skimage")
     from emotune.devtools import demo_video
 
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), demo_video.FPS, (demo_video.WIDTH, demo_video.HEIGHT))
+    writer = cv2.VideoWriter(
+        str(path),
+        cv2.VideoWriter_fourcc(*"mp4v"),
+        demo_video.FPS,
+        (demo_video.WIDTH, demo_video.HEIGHT),
+    )
     assert writer.isOpened()
     for i, frame in enumerate(demo_video.frames()):
         if i >= seconds * demo_video.FPS:
@@ -150,12 +177,22 @@ def test_gui_timer_never_waits_more_than_50ms_with_a_video_source(qtbot, tmp_pat
     # The real pipeline when the model is there (it is in the repository); a fake one otherwise.
     factory = None if DEFAULT_MODEL.is_file() else (lambda model: FakePipeline())
     vision = VisionWorker(pipeline_factory=factory)
-    controller = AppController(window, make_dj(settings), settings, vision=vision, source_spec=str(video), scanner=fake_scanner(fake_tracks()))
+    controller = AppController(
+        window,
+        make_dj(settings),
+        settings,
+        vision=vision,
+        source_spec=str(video),
+        scanner=fake_scanner(fake_tracks()),
+    )
     window.resize(1280, 800)
     window.show()
     controller.start()
     try:
-        qtbot.waitUntil(lambda: controller.times.model_loaded is not None and bool(controller.tracks), timeout=15000)
+        qtbot.waitUntil(
+            lambda: controller.times.model_loaded is not None and bool(controller.tracks),
+            timeout=15000,
+        )
         controller.choose_mood(Emotion.HAPPY)  # music playing too
         qtbot.wait(500)  # past the start-up work
         probe = TimerLagProbe()
@@ -177,4 +214,7 @@ def test_gui_timer_never_waits_more_than_50ms_with_a_video_source(qtbot, tmp_pat
         assert probe.max_adjusted_gap_ms <= 50.0, report
     finally:
         window.close()
-    assert isinstance(controller.camera._vision_thread, QThread) and controller.camera._vision_thread.isFinished()
+    assert (
+        isinstance(controller.camera._vision_thread, QThread)
+        and controller.camera._vision_thread.isFinished()
+    )

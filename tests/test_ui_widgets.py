@@ -58,7 +58,13 @@ def test_timeline_keeps_only_the_window_and_paints(qtbot):
     timeline.add_sample(probs, Emotion.SAD, t=now - 200)  # far outside the window
     for i in range(120):
         mood = Emotion.HAPPY if i < 60 else Emotion.SAD
-        timeline.add_sample(probs if i % 30 else None, mood, pinned=80 <= i < 90, faded=i > 110, t=now - 60 + i * 0.5)
+        timeline.add_sample(
+            probs if i % 30 else None,
+            mood,
+            pinned=80 <= i < 90,
+            faded=i > 110,
+            t=now - 60 + i * 0.5,
+        )
     samples = timeline.samples()
     assert all(s.t >= now - 60 - 5 for s in samples)
     assert len(samples) == 120
@@ -90,13 +96,20 @@ def test_banners_replace_by_key_and_dismiss(qtbot):
     qtbot.addWidget(area)
     area.show()
     clicked = []
-    area.show_banner("camera", "No camera found.", BannerLevel.WARNING, ("Open video…", lambda: clicked.append(1)))
+    area.show_banner(
+        "camera",
+        "No camera found.",
+        BannerLevel.WARNING,
+        ("Open video…", lambda: clicked.append(1)),
+    )
     area.show_banner("camera", "Camera lost.", BannerLevel.WARNING)
     area.show_banner("audio", "No sound.", BannerLevel.ERROR)
     assert area.keys() == ["camera", "audio"]
     assert area.banner("camera").text == "Camera lost."
     assert area.isVisible()
-    first = area.show_banner("library", "Empty.", BannerLevel.INFO, ("Choose…", lambda: clicked.append(2)))
+    first = area.show_banner(
+        "library", "Empty.", BannerLevel.INFO, ("Choose…", lambda: clicked.append(2))
+    )
     qtbot.mouseClick(first.action_button, Qt.MouseButton.LeftButton)
     assert clicked == [2]
     area.dismiss("camera")
@@ -114,11 +127,15 @@ def test_mood_header_shows_a_view(qtbot):
     header.show_view(describe(happy))
     assert header.name.text() == "Happy" and header.detail.text() == "80% sure · music for happy"
     assert not header.badge.isVisibleTo(header)
-    header.show_view(describe(_snapshot(Emotion.HAPPY, 0.4, MoodState.UNCERTAIN, music=Emotion.SAD)))
+    header.show_view(
+        describe(_snapshot(Emotion.HAPPY, 0.4, MoodState.UNCERTAIN, music=Emotion.SAD))
+    )
     assert header.name.text() == "Uncertain" and header.badge.text() == "UNCERTAIN"
     assert header.detail.text() == "Music stays with sad"
     header.show_view(describe(happy, capturing=False))
-    assert header.name.text() == "Camera off" and "Nothing is being captured" in header.detail.text()
+    assert (
+        header.name.text() == "Camera off" and "Nothing is being captured" in header.detail.text()
+    )
     assert header.badge.text() == "PRIVATE"
 
 
@@ -135,7 +152,15 @@ def test_about_box_shows_the_model_cards_numbers(tmp_path):
     metrics = {
         "model": {"version": "v1", "arch": "compact_vgg", "quantization": "dynamic"},
         "size_bytes": 700000,
-        "val": {"fer2013": {"n": 3589, "accuracy": 0.651, "balanced_accuracy": 0.6, "macro_f1": 0.61, "ece": 0.03}},
+        "val": {
+            "fer2013": {
+                "n": 3589,
+                "accuracy": 0.651,
+                "balanced_accuracy": 0.6,
+                "macro_f1": 0.61,
+                "ece": 0.03,
+            }
+        },
         "latency": {"predict_ms_median_batch1": 1.4, "backend": "litert"},
     }
     path = tmp_path / "metrics.json"
@@ -164,7 +189,9 @@ def test_emotion_icons_and_time_format(qtbot):
         pixmap = emotion_pixmap(emotion, 24)
         assert not pixmap.isNull() and pixmap.width() == 24
     assert isinstance(has_emoji_font(), bool)
-    assert format_time(0) == "0:00" and format_time(75.9) == "1:15" and format_time(3725) == "1:02:05"
+    assert (
+        format_time(0) == "0:00" and format_time(75.9) == "1:15" and format_time(3725) == "1:02:05"
+    )
     assert format_time(None) == "--:--"
 
 
@@ -197,6 +224,8 @@ def test_primary_face_label_comes_from_the_view_other_faces_keep_their_own(qtbot
     view.show_view(describe(_snapshot(Emotion.HAPPY, 0.8, MoodState.TRACKING)))
     assert view.primary_label() == (Emotion.HAPPY, "Happy 80%")
     assert view._label_of(other) == (Emotion.SURPRISE, "Surprise 90%")
-    view.show_view(describe(_snapshot(Emotion.HAPPY, 0.45, MoodState.UNCERTAIN, leader=Emotion.SAD)))
+    view.show_view(
+        describe(_snapshot(Emotion.HAPPY, 0.45, MoodState.UNCERTAIN, leader=Emotion.SAD))
+    )
     assert view.primary_label() == (None, "Uncertain")
     view.grab()  # paints both kinds of label

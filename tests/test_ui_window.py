@@ -34,7 +34,10 @@ def test_clicking_an_emoji_changes_the_queues_emotion(qtbot, tmp_path, emotion):
         _click(qtbot, app.window.emoji_bar.buttons[emotion], app)
         # The DJ re-plans at once; the queue widget follows through a queued signal.
         assert app.upcoming_emotions() and set(app.upcoming_emotions()) == {emotion}
-        qtbot.waitUntil(lambda: app.shown_queue_emotions() and set(app.shown_queue_emotions()) == {emotion}, timeout=3000)
+        qtbot.waitUntil(
+            lambda: app.shown_queue_emotions() and set(app.shown_queue_emotions()) == {emotion},
+            timeout=3000,
+        )
         assert app.dj.pinned
         assert app.window.mood_header.view.pinned
         assert app.window.emoji_bar.selected() is emotion
@@ -81,7 +84,10 @@ def test_header_face_label_and_highlighted_bar_read_one_snapshot(qtbot, tmp_path
     weaker reading and the face leaving (the contradictions seen in 3 of 19 screenshots)."""
     app = build_app(qtbot, tmp_path, camera=Emotion.SAD)
     try:
-        qtbot.waitUntil(lambda: app.controller.mood is not None and app.controller.mood.mood is Emotion.SAD, timeout=8000)
+        qtbot.waitUntil(
+            lambda: app.controller.mood is not None and app.controller.mood.mood is Emotion.SAD,
+            timeout=8000,
+        )
         seen = []
 
         def watch(ms: int) -> None:
@@ -122,7 +128,9 @@ def test_the_header_says_when_the_music_will_follow(qtbot, tmp_path):
         app.pipeline.emotion = Emotion.HAPPY
         qtbot.waitUntil(lambda: header.name.text() == "Happy", timeout=3000)
         assert "the music follows in" in header.detail.text()
-        assert app.controller.music_mood is Emotion.SAD and set(app.upcoming_emotions()) == {Emotion.SAD}
+        assert app.controller.music_mood is Emotion.SAD and set(app.upcoming_emotions()) == {
+            Emotion.SAD
+        }
         qtbot.waitUntil(lambda: app.controller.music_mood is Emotion.HAPPY, timeout=8000)
         qtbot.waitUntil(lambda: set(app.upcoming_emotions()) == {Emotion.HAPPY}, timeout=3000)
         qtbot.waitUntil(lambda: header.detail.text().endswith("music for happy"), timeout=2000)
@@ -233,8 +241,12 @@ def _squeezed(window: QWidget) -> list[str]:
             if hfw > 0:
                 need_h = min(need_h, hfw)
         if child.width() < hint.width() or child.height() < need_h:
-            label = child.text() if isinstance(child, (QAbstractButton, QLabel)) else child.objectName()
-            problems.append(f"{type(child).__name__}({label!r}) {child.width()}x{child.height()} < {hint.width()}x{need_h}")
+            label = (
+                child.text() if isinstance(child, (QAbstractButton, QLabel)) else child.objectName()
+            )
+            problems.append(
+                f"{type(child).__name__}({label!r}) {child.width()}x{child.height()} < {hint.width()}x{need_h}"
+            )
     return problems
 
 
@@ -243,10 +255,22 @@ def test_layout_stays_readable_at_1024x640(qtbot, tmp_path):
     window = app.window
     try:
         # A realistic worst case: a banner, a long title and a full queue.
-        window.banners.show_banner("camera", "No camera found. Music still plays: pick a mood with the emoji buttons.", BannerLevel.WARNING, ("Open video…", lambda: None))
+        window.banners.show_banner(
+            "camera",
+            "No camera found. Music still plays: pick a mood with the emoji buttons.",
+            BannerLevel.WARNING,
+            ("Open video…", lambda: None),
+        )
         _click(qtbot, window.emoji_bar.buttons[Emotion.SURPRISE])
         app.sync()
-        window.player.set_track("A Rather Long Title That Keeps Going And Going", "Artist", "Album", Emotion.SURPRISE, "surprise → match: 150 bpm, major", 200)
+        window.player.set_track(
+            "A Rather Long Title That Keeps Going And Going",
+            "Artist",
+            "Album",
+            Emotion.SURPRISE,
+            "surprise → match: 150 bpm, major",
+            200,
+        )
         qtbot.wait(200)
         assert (window.width(), window.height()) == (1024, 640)
         assert _squeezed(window) == []
@@ -285,7 +309,9 @@ def test_a_mood_with_no_tracks_gets_a_banner_that_says_what_to_do(qtbot, tmp_pat
         qtbot.waitUntil(lambda: len(app.dj.recommender.tracks) == len(no_angry), timeout=5000)
         _click(qtbot, app.window.emoji_bar.buttons[Emotion.ANGRY], app)
         qtbot.waitUntil(lambda: app.window.banners.banner("library-mood") is not None, timeout=3000)
-        text = " ".join(label.text() for label in app.window.banners.banner("library-mood").findChildren(QLabel))
+        text = " ".join(
+            label.text() for label in app.window.banners.banner("library-mood").findChildren(QLabel)
+        )
         assert "No tracks tagged 'angry'" in text and "Choose music folder" in text
         # Music still plays: the nearest tracks on the mood map stand in.
         assert app.upcoming_emotions()

@@ -78,7 +78,10 @@ def test_calibrator_collects_for_the_duration_and_needs_faces():
     assert i == 30  # 3 s at 10 fps
     result = calibrator.result()
     assert result.frames == calibrator.frames == 24
-    assert apply_bias(probs, result.logit_bias).argmax(axis=1).tolist().count(Emotion.NEUTRAL.value) > 90
+    assert (
+        apply_bias(probs, result.logit_bias).argmax(axis=1).tolist().count(Emotion.NEUTRAL.value)
+        > 90
+    )
 
     empty = NeutralCalibrator(duration_s=1.0, min_frames=10)
     for i in range(20):

@@ -21,7 +21,11 @@ def fake_model(monkeypatch):
     from emotune.vision import classifier as classifier_module
 
     fake = BrightnessClassifier()
-    monkeypatch.setattr(classifier_module.EmotionClassifier, "load", classmethod(lambda cls, path=None, num_threads=1: fake))
+    monkeypatch.setattr(
+        classifier_module.EmotionClassifier,
+        "load",
+        classmethod(lambda cls, path=None, num_threads=1: fake),
+    )
     return fake
 
 
@@ -96,7 +100,20 @@ def test_detect_missing_path_and_missing_camera_fail_clearly(fake_model, tmp_pat
 
 
 def test_bench_json_sections(fake_model, capsys):
-    code = main(["bench", "--json", "--frames", "14", "--reference-frames", "1", "--keras", "/nonexistent.keras", "--sections", "pipeline,capture_latency,reference,bars"])
+    code = main(
+        [
+            "bench",
+            "--json",
+            "--frames",
+            "14",
+            "--reference-frames",
+            "1",
+            "--keras",
+            "/nonexistent.keras",
+            "--sections",
+            "pipeline,capture_latency,reference,bars",
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert list(report) == ["environment", "pipeline", "capture_latency", "reference", "bars"]
@@ -112,9 +129,16 @@ def test_bench_json_sections(fake_model, capsys):
     capture = report["capture_latency"]["640x480"]
     # Paced at 30 fps: frames are either measured or (on a very busy machine) dropped as stale.
     assert capture["fps"] == 30.0 and capture["latency_ms"]["n"] + capture["dropped_frames"] > 0
-    assert set(report["bars"]) >= {"640x480_total_median_ms", "1280x720_total_median_ms", "speedup_vs_naive_640x480"}
+    assert set(report["bars"]) >= {
+        "640x480_total_median_ms",
+        "1280x720_total_median_ms",
+        "speedup_vs_naive_640x480",
+    }
     p99_bar = report["bars"]["640x480_total_p99_ms"]
-    assert p99_bar["bar"] == 16.0 and p99_bar["measured"] == report["pipeline"]["640x480"]["total_ms"]["p99"]
+    assert (
+        p99_bar["bar"] == 16.0
+        and p99_bar["measured"] == report["pipeline"]["640x480"]["total_ms"]["p99"]
+    )
 
 
 def test_bench_rejects_unknown_sections(fake_model, capsys):
@@ -147,7 +171,9 @@ STARTUP_REPORT = {
 }
 
 
-def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(fake_model, capsys, monkeypatch):
+def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(
+    fake_model, capsys, monkeypatch
+):
     from emotune.cli import bench
 
     calls = []
@@ -175,11 +201,17 @@ def test_bench_startup_section_probes_the_app_on_its_cores_and_reports_its_bars(
     assert "app_peak_rss_mb" in text and "FAIL" in text
 
 
-def test_bench_startup_section_reports_a_failed_probe_without_failing_the_bench(fake_model, capsys, monkeypatch):
+def test_bench_startup_section_reports_a_failed_probe_without_failing_the_bench(
+    fake_model, capsys, monkeypatch
+):
     from emotune.cli import bench
 
     monkeypatch.setattr(
-        bench, "_run_probe", lambda command, timeout: subprocess.CompletedProcess(command, 1, stdout="", stderr="qt.qpa.plugin: no platform")
+        bench,
+        "_run_probe",
+        lambda command, timeout: subprocess.CompletedProcess(
+            command, 1, stdout="", stderr="qt.qpa.plugin: no platform"
+        ),
     )
     assert main(["bench", "--sections", "startup"]) == 0
     assert "start-up probe failed (exit 1): qt.qpa.plugin: no platform" in capsys.readouterr().out

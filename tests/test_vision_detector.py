@@ -14,7 +14,11 @@ def close_to(box: Box, truth: tuple[int, int, int, int], tol: float = 0.25) -> b
     """Centre within ``tol`` of the true size, and size within ``tol`` of it."""
     x, y, w, h = truth
     cx, cy = box.center
-    return abs(cx - (x + w / 2)) < tol * w and abs(cy - (y + h / 2)) < tol * h and abs(box.w - w) < tol * w
+    return (
+        abs(cx - (x + w / 2)) < tol * w
+        and abs(cy - (y + h / 2)) < tol * h
+        and abs(box.w - w) < tol * w
+    )
 
 
 @pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
@@ -92,7 +96,9 @@ def test_box_helpers():
 
 
 def raw_hits(cascade, gray, low, high):
-    hits = cascade.detectMultiScale(gray, scaleFactor=1.15, minNeighbors=0, minSize=(low, low), maxSize=(high, high))
+    hits = cascade.detectMultiScale(
+        gray, scaleFactor=1.15, minNeighbors=0, minSize=(low, low), maxSize=(high, high)
+    )
     return sorted(tuple(int(v) for v in row) for row in np.asarray(hits).reshape(-1, 4))
 
 
@@ -102,9 +108,16 @@ def test_search_parts_together_search_exactly_what_one_full_scan_does(size):
     cascade = cv2.CascadeClassifier(config.cascade_path)
     frame = make_scene(*size).image
     scale = config.detect_width / size[0]
-    gray = cv2.cvtColor(cv2.resize(frame, (config.detect_width, round(size[1] * scale)), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(
+        cv2.resize(
+            frame, (config.detect_width, round(size[1] * scale)), interpolation=cv2.INTER_AREA
+        ),
+        cv2.COLOR_BGR2GRAY,
+    )
     min_side = max(24, round(config.min_face_fraction * size[1] * scale))
-    plan = search_plan(gray.shape[1], gray.shape[0], min_side, config.scale_factor, config.search_slices)
+    plan = search_plan(
+        gray.shape[1], gray.shape[0], min_side, config.scale_factor, config.search_slices
+    )
     assert len(plan) == config.search_slices
     assert plan[0][1] == min(gray.shape) and plan[-1][0] == min_side  # largest faces first
     for (low, _), (_, high) in zip(plan, plan[1:], strict=False):
@@ -155,7 +168,9 @@ def test_a_face_entering_an_empty_room_is_found_within_one_round(face_fraction):
         for _ in range(1 + phase):  # a part of the search on every frame while nobody is there
             assert detector.detect(blank_frame()) == []
             assert detector.last_was_full_scan
-        found_on = next((n for n in range(config.search_slices) if detector.detect(scene.image)), None)
+        found_on = next(
+            (n for n in range(config.search_slices) if detector.detect(scene.image)), None
+        )
         assert found_on is not None, phase
         boxes = detector.detect(scene.image)
         assert boxes and close_to(boxes[0], scene.face_box)
@@ -170,7 +185,9 @@ def test_hits_of_several_parts_group_into_one_face():
     scene = make_scene(1280, 720, face_fraction=0.2, center=(0.4, 0.5))
     # Precondition: no single part of the search has enough hits on this face to accept it.
     cascade = cv2.CascadeClassifier(config.cascade_path)
-    gray = cv2.cvtColor(cv2.resize(scene.image, (320, 180), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(
+        cv2.resize(scene.image, (320, 180), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
+    )
     min_side = round(config.min_face_fraction * 720 * 0.25)
     plan = search_plan(320, 180, min_side, config.scale_factor, config.search_slices)
     for low, high in plan:

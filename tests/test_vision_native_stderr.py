@@ -30,8 +30,12 @@ def test_the_filter_drops_only_the_named_lines_and_keeps_their_order():
         os.write(2, b"INFO: noise outside the block stays\\n")
         """
     )
-    assert err.splitlines() == ["before", "WARNING: keep me", "python line", "INFO: noise outside the block stays"]
-
+    assert err.splitlines() == [
+        "before",
+        "WARNING: keep me",
+        "python line",
+        "INFO: noise outside the block stays",
+    ]
 
 
 def test_captures_from_several_threads_leave_stderr_pointing_at_the_terminal():
@@ -50,6 +54,7 @@ def test_captures_from_several_threads_leave_stderr_pointing_at_the_terminal():
         """
     )
     assert err == "after the threads\n"
+
 
 def test_loading_the_shipped_model_prints_nothing_on_stderr():
     assert DEFAULT_MODEL.is_file()

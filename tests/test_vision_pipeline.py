@@ -23,7 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def two_faces() -> tuple[np.ndarray, tuple, tuple]:
-    small = make_scene(640, 480, face_fraction=0.18, center=(0.22, 0.4), face_gain=0.55)  # dark: "sad"
+    small = make_scene(
+        640, 480, face_fraction=0.18, center=(0.22, 0.4), face_gain=0.55
+    )  # dark: "sad"
     both = make_scene(640, 480, face_fraction=0.3, center=(0.68, 0.45), background=small.image)
     return both.image, both.face_box, small.face_box
 
@@ -40,7 +42,9 @@ def test_process_returns_faces_with_probabilities_in_one_batched_call():
     assert primary.box.area > other.box.area  # the largest face drives the mood
     assert primary.face.shape == (48, 48) and primary.face.dtype == np.uint8
     assert primary.emotion is Emotion.HAPPY and other.emotion is Emotion.SAD  # each its own
-    assert primary.probabilities.shape == (7,) and primary.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert primary.probabilities.shape == (7,) and primary.probabilities.sum() == pytest.approx(
+        1.0, abs=1e-5
+    )
     timings = pipeline.last_timings
     assert timings.faces == 2 and timings.detect_ms > 0 and timings.classify_ms > 0
     assert timings.total_ms >= timings.detect_ms + timings.classify_ms
@@ -54,7 +58,9 @@ def test_center_policy_and_custom_policy_pick_other_faces():
     # The small face is left of centre, the big one right of centre but closer to it.
     centre = FramePipeline(BrightnessClassifier(), primary="center").process(image)
     assert centre[0].is_primary and centre[0].box.area > centre[1].box.area
-    pick_smallest = FramePipeline(BrightnessClassifier(), primary=lambda boxes, shape: int(np.argmin([b.area for b in boxes])))
+    pick_smallest = FramePipeline(
+        BrightnessClassifier(), primary=lambda boxes, shape: int(np.argmin([b.area for b in boxes]))
+    )
     faces = pick_smallest.process(image)
     assert faces[0].is_primary and faces[0].emotion is Emotion.SAD
 
@@ -141,7 +147,13 @@ def test_camera_failing_mid_run_becomes_a_camera_lost_event():
         return clock_now[0]
 
     captures = [SceneCapture(good=20)]
-    source = CameraSource(0, capture_factory=lambda i: captures.pop(0) if captures else None, max_failures=3, clock=clock, sleep=lambda s: None)
+    source = CameraSource(
+        0,
+        capture_factory=lambda i: captures.pop(0) if captures else None,
+        max_failures=3,
+        clock=clock,
+        sleep=lambda s: None,
+    )
     classifier = BrightnessClassifier()
     tracker = MoodTracker(class_prior=classifier.class_prior)
     events = []
@@ -154,7 +166,11 @@ def test_camera_failing_mid_run_becomes_a_camera_lost_event():
     assert steps == 20
     assert source.status is SourceStatus.CLOSED
     kinds = [e.kind for e in events]
-    assert kinds == [MoodEventKind.MOOD_CHANGED, MoodEventKind.MUSIC_MOOD_CHANGED, MoodEventKind.CAMERA_LOST]
+    assert kinds == [
+        MoodEventKind.MOOD_CHANGED,
+        MoodEventKind.MUSIC_MOOD_CHANGED,
+        MoodEventKind.CAMERA_LOST,
+    ]
     assert tracker.mood is Emotion.HAPPY  # the mood survives the lost camera
     assert tracker.state is MoodState.CAMERA_LOST
 
@@ -234,7 +250,9 @@ def test_runtime_modules_import_no_heavy_or_gui_packages():
         print(",".join(bad))
         """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
 
@@ -276,8 +294,20 @@ def test_no_native_code_opens_files_for_writing_either(tmp_path):
         pytest.skip("strace not installed")
     log = tmp_path / "trace.txt"
     result = subprocess.run(
-        [strace, "-f", "-qq", "-e", "trace=open,openat,openat2,creat,stat,newfstatat,statx", "-o", str(log),
-         sys.executable, "-c", STRACE_SCRIPT, str(Path(__file__).parent), str(tmp_path)],
+        [
+            strace,
+            "-f",
+            "-qq",
+            "-e",
+            "trace=open,openat,openat2,creat,stat,newfstatat,statx",
+            "-o",
+            str(log),
+            sys.executable,
+            "-c",
+            STRACE_SCRIPT,
+            str(Path(__file__).parent),
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -291,6 +321,7 @@ def test_no_native_code_opens_files_for_writing_either(tmp_path):
     start = next(i for i, line in enumerate(lines) if "emotune-privacy-marker-start" in line)
     end = next(i for i, line in enumerate(lines) if "emotune-privacy-marker-end" in line)
     during = lines[start:end]
+
     def is_write(line: str) -> bool:
         return any(flag in line for flag in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "creat("))
 

@@ -37,7 +37,9 @@ class FakeClock:
         self.now += seconds
 
 
-def camera_with(captures: list[FakeCapture | None], clock: FakeClock, **kw) -> tuple[CameraSource, list[SourceEvent]]:
+def camera_with(
+    captures: list[FakeCapture | None], clock: FakeClock, **kw
+) -> tuple[CameraSource, list[SourceEvent]]:
     """A CameraSource whose successive (re)connections return ``captures`` in order."""
     pending = list(captures)
 
@@ -55,7 +57,9 @@ def test_camera_that_fails_mid_run_reports_lost_then_reconnects_with_backoff():
     first = FakeCapture(good=3)
     second = FakeCapture(good=100)
     # Reconnection fails twice (no device), then a working capture appears.
-    source, events = camera_with([first, None, None, second], clock, max_failures=3, backoff_initial=0.5, backoff_max=4.0)
+    source, events = camera_with(
+        [first, None, None, second], clock, max_failures=3, backoff_initial=0.5, backoff_max=4.0
+    )
     source.open()
     frames = [source.read() for _ in range(3)]
     assert all(f is not None for f in frames)
@@ -116,7 +120,11 @@ def test_real_camera_probe_never_hangs():
 def test_list_cameras_reads_names_and_skips_metadata_nodes(tmp_path):
     dev, sysfs = tmp_path / "dev", tmp_path / "sys"
     dev.mkdir()
-    for number, index, name in ((0, 0, "Integrated Webcam"), (1, 1, "Integrated Webcam"), (2, 0, "USB Cam")):
+    for number, index, name in (
+        (0, 0, "Integrated Webcam"),
+        (1, 1, "Integrated Webcam"),
+        (2, 0, "USB Cam"),
+    ):
         (dev / f"video{number}").touch()
         node = sysfs / f"video{number}"
         node.mkdir(parents=True)

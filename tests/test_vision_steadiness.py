@@ -35,7 +35,15 @@ def write_video(path: Path, segments: list[tuple[int, float, int]]) -> Path:
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, SIZE)
     assert writer.isOpened()
     for count, gain, seed in segments:
-        for frame in jittered_frames(count, *SIZE, seed=seed, face_gain=gain, jitter_px=3, noise_std=3.0, brightness_jitter=0.05):
+        for frame in jittered_frames(
+            count,
+            *SIZE,
+            seed=seed,
+            face_gain=gain,
+            jitter_px=3,
+            noise_std=3.0,
+            brightness_jitter=0.05,
+        ):
             writer.write(frame)
     writer.release()
     return path

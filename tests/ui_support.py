@@ -66,7 +66,9 @@ def fake_tracks(per_emotion: int = 8) -> list[Track]:
 def fake_scanner(tracks: list[Track]) -> Any:
     """A stand-in for emotune.music.library.scanner.scan that returns ``tracks`` at once."""
 
-    def scan(folders: Any = None, *, analyze: bool = False, progress: Any = None, cache: Any = None) -> ScanReport:
+    def scan(
+        folders: Any = None, *, analyze: bool = False, progress: Any = None, cache: Any = None
+    ) -> ScanReport:
         if progress is not None:
             for i, track in enumerate(tracks, start=1):
                 progress(i, len(tracks), track.path)
@@ -78,7 +80,9 @@ def fake_scanner(tracks: list[Track]) -> Any:
 class FakeSource:
     """A webcam-like source: ``fps`` paced frames; after ``fail_after`` s it is lost for good."""
 
-    def __init__(self, fps: float = 20.0, fail_after: float | None = None, size: tuple[int, int] = (320, 240)) -> None:
+    def __init__(
+        self, fps: float = 20.0, fail_after: float | None = None, size: tuple[int, int] = (320, 240)
+    ) -> None:
         self.fps = fps
         self.fail_after = fail_after
         self.size = size
@@ -162,9 +166,17 @@ class FakePipeline(FramePipeline):
         super().__init__(_FakeClassifier(emotion, strength), _FakeDetector(), tracker=MoodTracker())  # type: ignore[arg-type]
         self.bias = None
 
-    emotion = property(lambda self: self.classifier.emotion, lambda self, v: setattr(self.classifier, "emotion", v))
-    strength = property(lambda self: self.classifier.strength, lambda self, v: setattr(self.classifier, "strength", v))
-    face_visible = property(lambda self: self.detector.face_visible, lambda self, v: setattr(self.detector, "face_visible", v))
+    emotion = property(
+        lambda self: self.classifier.emotion, lambda self, v: setattr(self.classifier, "emotion", v)
+    )
+    strength = property(
+        lambda self: self.classifier.strength,
+        lambda self, v: setattr(self.classifier, "strength", v),
+    )
+    face_visible = property(
+        lambda self: self.detector.face_visible,
+        lambda self, v: setattr(self.detector, "face_visible", v),
+    )
 
     def set_logit_bias(self, bias: Any) -> None:
         super().set_logit_bias(bias)
@@ -242,7 +254,9 @@ def build_app(
     if camera is not None:
         source = FakeSource(fail_after=fail_after)
         pipeline = FakePipeline(camera)
-        vision = VisionWorker(source_factory=lambda spec: source, pipeline_factory=lambda model: pipeline)
+        vision = VisionWorker(
+            source_factory=lambda spec: source, pipeline_factory=lambda model: pipeline
+        )
     controller = AppController(
         window,
         dj,

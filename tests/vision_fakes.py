@@ -22,7 +22,9 @@ class BrightnessClassifier:
     logits so per-frame winners flicker the way a real model's do. Records every call's batch size.
     """
 
-    def __init__(self, threshold: float = 115.0, noise: float = 0.0, seed: int = 0, runner_up: float = 1.5) -> None:
+    def __init__(
+        self, threshold: float = 115.0, noise: float = 0.0, seed: int = 0, runner_up: float = 1.5
+    ) -> None:
         self.threshold = threshold
         self.noise = noise
         self.runner_up = runner_up
@@ -64,7 +66,9 @@ class FailingClassifier:
 class FakeCapture:
     """A cv2.VideoCapture stand-in that delivers ``good`` frames and then fails every read."""
 
-    def __init__(self, good: int = 5, opened: bool = True, shape: tuple[int, int, int] = (48, 64, 3)) -> None:
+    def __init__(
+        self, good: int = 5, opened: bool = True, shape: tuple[int, int, int] = (48, 64, 3)
+    ) -> None:
         self.good = good
         self.opened = opened
         self.shape = shape

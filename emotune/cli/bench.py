@@ -69,17 +69,38 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "sections run fresh processes on all the cores the app would get.",
     )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    parser.add_argument("--frames", type=positive_int, default=200, help="frames per resolution for the pipeline (default 200)")
-    parser.add_argument("--reference-frames", type=positive_int, default=12, help="frames per resolution for the slow reference (default 12)")
-    parser.add_argument("--core", type=non_negative_int, default=None, help="CPU core to pin to (default: the last one)")
-    parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
-    parser.add_argument("--keras", default=None, help="Keras model for the reference (default models/emotion.keras)")
+    parser.add_argument(
+        "--frames",
+        type=positive_int,
+        default=200,
+        help="frames per resolution for the pipeline (default 200)",
+    )
+    parser.add_argument(
+        "--reference-frames",
+        type=positive_int,
+        default=12,
+        help="frames per resolution for the slow reference (default 12)",
+    )
+    parser.add_argument(
+        "--core",
+        type=non_negative_int,
+        default=None,
+        help="CPU core to pin to (default: the last one)",
+    )
+    parser.add_argument(
+        "--model", default=None, help="emotion model (default models/emotion.tflite)"
+    )
+    parser.add_argument(
+        "--keras", default=None, help="Keras model for the reference (default models/emotion.keras)"
+    )
     parser.add_argument(
         "--data",
         default=os.environ.get("EMOTUNE_DATA"),
         help="FER2013+FER+ npz for the mood_sequences section (default $EMOTUNE_DATA)",
     )
-    parser.add_argument("--sections", default=None, help=f"comma-separated subset of: {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--sections", default=None, help=f"comma-separated subset of: {', '.join(SECTIONS)}"
+    )
     return parser
 
 
@@ -88,7 +109,11 @@ def run(args: argparse.Namespace) -> int:
     from emotune.devtools.vision_benchmark import pin_to_one_core, unpin
     from emotune.vision.classifier import EmotionClassifier, ModelLoadError
 
-    wanted = list(SECTIONS) if not args.sections else [s.strip() for s in args.sections.split(",") if s.strip()]
+    wanted = (
+        list(SECTIONS)
+        if not args.sections
+        else [s.strip() for s in args.sections.split(",") if s.strip()]
+    )
     unknown = [name for name in wanted if name not in SECTIONS]
     if unknown:
         return fail(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
@@ -111,7 +136,9 @@ def run(args: argparse.Namespace) -> int:
             context.results[name] = SECTIONS[name](context) | context.results.get(name, {})
     finally:
         unpin(pinning)
-    report = {name: context.results[name] for name in ["environment", *wanted] if name in context.results}
+    report = {
+        name: context.results[name] for name in ["environment", *wanted] if name in context.results
+    }
     if args.json:
         json.dump(report, sys.stdout, indent=2)
         print()
@@ -173,7 +200,9 @@ def _reference(context: BenchContext) -> dict[str, Any]:
     from emotune.devtools.vision_benchmark import find_keras_model, time_naive_reference
 
     keras_path = find_keras_model(context.args.keras)
-    out: dict[str, Any] = {"method": "Haar scaleFactor=1.1 minNeighbors=5 on the full gray frame + Keras model.predict"}
+    out: dict[str, Any] = {
+        "method": "Haar scaleFactor=1.1 minNeighbors=5 on the full gray frame + Keras model.predict"
+    }
     pipeline = context.results.get("pipeline", {})
     for width, height in RESOLUTIONS:
         key = f"{width}x{height}"
@@ -234,7 +263,9 @@ def _startup(context: BenchContext) -> dict[str, Any]:
     try:
         return json.loads(result.stdout)
     except ValueError:
-        return {"error": f"the start-up probe failed (exit {result.returncode}): {result.stderr.strip()[-400:]}"}
+        return {
+            "error": f"the start-up probe failed (exit {result.returncode}): {result.stderr.strip()[-400:]}"
+        }
 
 
 def _bars(context: BenchContext) -> dict[str, Any]:
@@ -254,9 +285,13 @@ def _bars(context: BenchContext) -> dict[str, Any]:
     }
     # The same numbers in CPU time: what the work costs when the core is not shared.
     measured_cpu = {
-        "640x480_total_median_ms": pipeline.get("640x480", {}).get("total_cpu_ms", {}).get("median"),
+        "640x480_total_median_ms": pipeline.get("640x480", {})
+        .get("total_cpu_ms", {})
+        .get("median"),
         "640x480_total_p99_ms": pipeline.get("640x480", {}).get("total_cpu_ms", {}).get("p99"),
-        "1280x720_total_median_ms": pipeline.get("1280x720", {}).get("total_cpu_ms", {}).get("median"),
+        "1280x720_total_median_ms": pipeline.get("1280x720", {})
+        .get("total_cpu_ms", {})
+        .get("median"),
         "speedup_vs_naive_640x480": reference.get("640x480", {}).get("speedup_cpu_median"),
         # One thread on the pinned core: the single-core cost, undisturbed by the other core.
         "model_predict_one_face_median_ms": one_core.get("cpu_median"),
@@ -276,9 +311,17 @@ def _bars(context: BenchContext) -> dict[str, Any]:
     startup = context.results.get("startup", {})
     for name, entry in startup.get("bars", {}).items():
         if name == "no_tensorflow":
-            out["app_tensorflow_imported"] = {"bar": False, "measured": startup.get("tensorflow_imported"), "pass": entry.get("pass")}
+            out["app_tensorflow_imported"] = {
+                "bar": False,
+                "measured": startup.get("tensorflow_imported"),
+                "pass": entry.get("pass"),
+            }
         else:
-            out[f"app_{name}"] = {"bar": entry.get("bar"), "measured": entry.get("measured_median"), "pass": entry.get("pass")}
+            out[f"app_{name}"] = {
+                "bar": entry.get("bar"),
+                "measured": entry.get("measured_median"),
+                "pass": entry.get("pass"),
+            }
     if "note" in reference.get("640x480", {}):
         out["note"] = "speed-up is against detection only: " + reference["640x480"]["note"]
     return out
@@ -318,19 +361,30 @@ def _print_report(report: dict[str, Any]) -> None:
     env = report.get("environment", {})
     pin = env.get("pinning", {})
     where = f"core {pin['core']}" if pin.get("pinned") else "not pinned"
-    print(f"EmoTune bench  ({where}, OpenCV {env.get('opencv', '?')}, {env.get('classifier_backend', '?')})")
+    print(
+        f"EmoTune bench  ({where}, OpenCV {env.get('opencv', '?')}, {env.get('classifier_backend', '?')})"
+    )
     if "pipeline" in report:
         print("\nPipeline per frame, ms (median / p95):")
-        print(f"  {'frame':<10} {'detect':>15} {'classify':>15} {'total':>15} {'total CPU time':>15}  face found  full scans (total ms)")
+        print(
+            f"  {'frame':<10} {'detect':>15} {'classify':>15} {'total':>15} {'total CPU time':>15}  face found  full scans (total ms)"
+        )
         for key, r in report["pipeline"].items():
-            cells = " ".join(f"{r[s]['median']:>7.2f} /{r[s]['p95']:>6.2f}" for s in ("detect_ms", "classify_ms", "total_ms", "total_cpu_ms"))
+            cells = " ".join(
+                f"{r[s]['median']:>7.2f} /{r[s]['p95']:>6.2f}"
+                for s in ("detect_ms", "classify_ms", "total_ms", "total_cpu_ms")
+            )
             scans = r.get("full_scan_frames_total_ms", {})
             scan_ms = f" ({scans['median']:.1f})" if scans.get("n") else ""
-            print(f"  {key:<10} {cells}  {r['frames_with_face']:>9.0%}  {r['full_scan_share']:>9.0%}{scan_ms}")
+            print(
+                f"  {key:<10} {cells}  {r['frames_with_face']:>9.0%}  {r['full_scan_share']:>9.0%}{scan_ms}"
+            )
     if "capture_latency" in report:
         for key, r in report["capture_latency"].items():
             lat = r["latency_ms"]
-            print(f"\nCapture to result at {key}, {r['fps']:.0f} fps: median {lat['median']:.2f} ms, p95 {lat['p95']:.2f} ms (dropped {r['dropped_frames']})")
+            print(
+                f"\nCapture to result at {key}, {r['fps']:.0f} fps: median {lat['median']:.2f} ms, p95 {lat['p95']:.2f} ms (dropped {r['dropped_frames']})"
+            )
     if "reference" in report:
         print(f"\nNaive reference ({report['reference']['method']}):")
         for key, r in report["reference"].items():
@@ -339,7 +393,9 @@ def _print_report(report: dict[str, Any]) -> None:
             speed = f", ours is {r['speedup_median']}x faster" if "speedup_median" in r else ""
             if "speedup_cpu_median" in r:
                 speed += f" ({r['speedup_cpu_median']}x in CPU time)"
-            print(f"  {key:<10} total median {r['total_ms']['median']:.1f} ms (detect {r['detect_ms']['median']:.1f}, CPU {r['total_cpu_ms']['median']:.1f}){speed}")
+            print(
+                f"  {key:<10} total median {r['total_ms']['median']:.1f} ms (detect {r['detect_ms']['median']:.1f}, CPU {r['total_cpu_ms']['median']:.1f}){speed}"
+            )
             if "note" in r:
                 print(f"             note: {r['note']}")
     if "model" in report:
@@ -367,7 +423,15 @@ def _print_report(report: dict[str, Any]) -> None:
                 cpu += f"  (one core, one thread: {r['measured_one_core_one_thread']})"
             print(f"  {name:<28} measured {r['measured']}  bar {r['bar']}  {verdict}{cpu}")
     for name, section in report.items():
-        if name not in ("environment", "pipeline", "capture_latency", "reference", "model", "startup", "bars"):
+        if name not in (
+            "environment",
+            "pipeline",
+            "capture_latency",
+            "reference",
+            "model",
+            "startup",
+            "bars",
+        ):
             print(f"\n{name}: {json.dumps(section)}")
 
 

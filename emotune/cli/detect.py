@@ -23,13 +23,36 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "folder or camera prints per-frame results (every Nth frame), the smoothed mood timeline "
         "and how often the mood switched. Frames are never written anywhere.",
     )
-    parser.add_argument("path", help="image, video file, folder of images, or camera number (e.g. 0)")
+    parser.add_argument(
+        "path", help="image, video file, folder of images, or camera number (e.g. 0)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    parser.add_argument("--every", type=positive_int, default=1, metavar="N", help="analyse every Nth frame of a stream (default 1)")
-    parser.add_argument("--max-frames", type=positive_int, default=None, metavar="N", help="stop after N analysed frames (cameras run until Ctrl-C otherwise)")
-    parser.add_argument("--model", default=None, help="emotion model (default models/emotion.tflite)")
-    parser.add_argument("--primary", choices=("largest", "center"), default="largest", help="which face drives the mood (default largest)")
-    parser.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
+    parser.add_argument(
+        "--every",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="analyse every Nth frame of a stream (default 1)",
+    )
+    parser.add_argument(
+        "--max-frames",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="stop after N analysed frames (cameras run until Ctrl-C otherwise)",
+    )
+    parser.add_argument(
+        "--model", default=None, help="emotion model (default models/emotion.tflite)"
+    )
+    parser.add_argument(
+        "--primary",
+        choices=("largest", "center"),
+        default="largest",
+        help="which face drives the mood (default largest)",
+    )
+    parser.add_argument(
+        "--no-calibration", action="store_true", help="ignore the stored neutral-face calibration"
+    )
     parser.add_argument(
         "--music-hold",
         type=hold_seconds,
@@ -65,7 +88,9 @@ def run(args: argparse.Namespace) -> int:
         source.open()
     except SourceError as error:
         return fail(str(error))
-    options = VisionOptions(model=args.model, primary=args.primary, use_calibration=not args.no_calibration, mood=mood)
+    options = VisionOptions(
+        model=args.model, primary=args.primary, use_calibration=not args.no_calibration, mood=mood
+    )
     try:
         pipeline = build_pipeline(options)
     except ModelLoadError as error:
@@ -124,7 +149,9 @@ def _frame_record(result: Any) -> dict[str, Any]:
         "primary": primary.emotion.key if primary else None,
         "primary_confidence": round(primary.confidence, 4) if primary else None,
         "mood": result.mood.mood.key if result.mood and result.mood.mood else None,
-        "music_mood": result.mood.music_mood.key if result.mood and result.mood.music_mood else None,
+        "music_mood": result.mood.music_mood.key
+        if result.mood and result.mood.music_mood
+        else None,
         "state": result.mood.state.value if result.mood else None,
         "ms": round(result.timings.total_ms, 2),
     }
@@ -177,15 +204,21 @@ def _print_image(report: dict[str, Any]) -> None:
         box = ",".join(str(v) for v in face["box"])
         probs = " ".join(f"{face['probabilities'][name]:8.3f}" for name in CLASS_NAMES)
         mark = "*" if face["primary"] else ""
-        print(f"{number:>4}  {box:<19} {mark:<7} {face['emotion']:<9} {face['confidence']:5.2f}  {probs}")
+        print(
+            f"{number:>4}  {box:<19} {mark:<7} {face['emotion']:<9} {face['confidence']:5.2f}  {probs}"
+        )
     if report["calibrated"]:
         print("(neutral-face calibration applied; --no-calibration to ignore it)")
 
 
 def _print_frame_row(record: dict[str, Any], header: bool) -> None:
     if header:
-        print(f"{'frame':>6} {'t (s)':>8} {'faces':>5}  {'primary (p)':<16} {'mood':<9} {'music':<9} {'state':<11} {'ms':>6}")
-    primary = f"{record['primary']} ({record['primary_confidence']:.2f})" if record["primary"] else "-"
+        print(
+            f"{'frame':>6} {'t (s)':>8} {'faces':>5}  {'primary (p)':<16} {'mood':<9} {'music':<9} {'state':<11} {'ms':>6}"
+        )
+    primary = (
+        f"{record['primary']} ({record['primary_confidence']:.2f})" if record["primary"] else "-"
+    )
     print(
         f"{record['index']:>6} {record['t']:>8.2f} {len(record['faces']):>5}  {primary:<16} "
         f"{record['mood'] or '-':<9} {record['music_mood'] or '-':<9} {record['state'] or '-':<11} {record['ms']:>6.1f}"
@@ -199,7 +232,9 @@ def _print_summary(report: dict[str, Any]) -> None:
         print("Mood timeline:")
         for change in report["mood_timeline"]:
             origin = change["from"] or "(start)"
-            print(f"  {change['t']:8.2f} s  {origin} -> {change['to']}  (p={change['confidence']:.2f})")
+            print(
+                f"  {change['t']:8.2f} s  {origin} -> {change['to']}  (p={change['confidence']:.2f})"
+            )
     else:
         print("No mood was declared (no steady face long enough).")
     if report["music_mood_timeline"]:

@@ -1,8 +1,8 @@
 """`emotune evaluate`: accuracy, per-class table, ROC/AUC and calibration of an emotion model.
 
-    emotune evaluate --model models/emotion.tflite --data fer2013_trainval.npz --split tune
-    emotune evaluate --model runs/x/best.keras --data ... --split val --out reports/val --json
-    emotune evaluate --model models/emotion.keras --compare runs/x/best.keras --data ... --split tune
+emotune evaluate --model models/emotion.tflite --data fer2013_trainval.npz --split tune
+emotune evaluate --model runs/x/best.keras --data ... --split val --out reports/val --json
+emotune evaluate --model models/emotion.keras --compare runs/x/best.keras --data ... --split tune
 """
 
 from __future__ import annotations
@@ -25,13 +25,28 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "(x_<split>, y_<split>, optional ferplus_votes_<split> and nf_<split>). 'tune' and 'fit' are the "
         "tuning split of train and the rest of train.",
     )
-    parser.add_argument("--model", default=None, help="model file (.tflite or .keras); default models/emotion.tflite")
-    parser.add_argument("--data", default=os.environ.get(DATA_ENV), help=f"npz file; default ${DATA_ENV}")
-    parser.add_argument("--split", default="tune", help="split name: val, train, tune, fit, ... (default tune)")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="model file (.tflite or .keras); default models/emotion.tflite",
+    )
+    parser.add_argument(
+        "--data", default=os.environ.get(DATA_ENV), help=f"npz file; default ${DATA_ENV}"
+    )
+    parser.add_argument(
+        "--split", default="tune", help="split name: val, train, tune, fit, ... (default tune)"
+    )
     parser.add_argument("--out", default=None, help="folder for report.json and the PNG plots")
     parser.add_argument("--json", action="store_true", help="print the full report as JSON")
-    parser.add_argument("--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'")
-    parser.add_argument("--seed", type=seed_int, default=None, help="recompute 'tune' with this seed when no run folder is known")
+    parser.add_argument(
+        "--run-dir", default=None, help="run folder whose tune_index.npy defines 'tune'"
+    )
+    parser.add_argument(
+        "--seed",
+        type=seed_int,
+        default=None,
+        help="recompute 'tune' with this seed when no run folder is known",
+    )
     parser.add_argument(
         "--compare",
         metavar="MODEL",
@@ -106,7 +121,9 @@ def _compare(model: str, args: argparse.Namespace) -> int:
     if not os.path.isfile(args.compare):
         return fail(f"model file {args.compare} not found")
     try:
-        result = compare_models(model, args.compare, args.data, args.split, run_dir=args.run_dir, seed=args.seed)
+        result = compare_models(
+            model, args.compare, args.data, args.split, run_dir=args.run_dir, seed=args.seed
+        )
     except (KeyError, ValueError, ModelLoadError) as error:
         return fail(str(error))
     if args.json:
@@ -161,7 +178,9 @@ def run(args: argparse.Namespace) -> int:
     from emotune.vision.classifier import ModelLoadError
 
     try:
-        report = evaluate_model(model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed)
+        report = evaluate_model(
+            model, args.data, args.split, out=args.out, run_dir=args.run_dir, seed=args.seed
+        )
     except (KeyError, ValueError, ModelLoadError) as error:
         return fail(str(error))
     if args.latency:

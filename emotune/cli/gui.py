@@ -23,9 +23,20 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="what to watch: a camera index (0, 1, ...), a video file, an image or a folder of images "
         "(default: the last source used, else camera 0)",
     )
-    parser.add_argument("--no-audio", action="store_true", help="play silently with the null backend (no libvlc needed)")
-    parser.add_argument("--library", metavar="DIR", type=Path, help="music folder to use instead of the remembered ones")
-    parser.add_argument("--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)")
+    parser.add_argument(
+        "--no-audio",
+        action="store_true",
+        help="play silently with the null backend (no libvlc needed)",
+    )
+    parser.add_argument(
+        "--library",
+        metavar="DIR",
+        type=Path,
+        help="music folder to use instead of the remembered ones",
+    )
+    parser.add_argument(
+        "--model", metavar="PATH", type=Path, help="emotion model (default: models/emotion.tflite)"
+    )
     parser.add_argument(
         "--music-hold",
         metavar="SECONDS",
@@ -46,10 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="sound output device id as libVLC lists it ('' for the default; remembered)",
     )
     # For demos, benchmarks and CI: not part of the everyday interface.
-    parser.add_argument("--quit-after", metavar="SECONDS", type=non_negative_float, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--quit-after", metavar="SECONDS", type=non_negative_float, help=argparse.SUPPRESS
+    )
     parser.add_argument("--screenshot", metavar="PNG", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--show", choices=("library", "preferences"), help=argparse.SUPPRESS)  # screenshots
+    parser.add_argument(
+        "--show", choices=("library", "preferences"), help=argparse.SUPPRESS
+    )  # screenshots
     return parser
 
 

@@ -163,7 +163,10 @@ def run(args: argparse.Namespace) -> int:
         output = find_sound_output()
         if output.missing and not dummy_audio:
             # VLC would retry the missing device for every buffer and flood stderr.
-            _say(f"note: no sound device found ({output.detail}); playing silently in real time", args.json)
+            _say(
+                f"note: no sound device found ({output.detail}); playing silently in real time",
+                args.json,
+            )
             dummy_audio = True
         backend = VLCBackend(dummy_audio=dummy_audio)
 

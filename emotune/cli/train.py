@@ -69,7 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--patience", type=non_negative_int, default=12, help="early-stopping patience in epochs"
     )
     parser.add_argument(
-        "--seed", type=seed_int, default=1234, help="seed for weights, shuffling and the tuning split"
+        "--seed",
+        type=seed_int,
+        default=1234,
+        help="seed for weights, shuffling and the tuning split",
     )
     parser.add_argument(
         "--max-train", type=positive_int, default=None, help="cap training rows (smoke tests)"

@@ -23,7 +23,13 @@ from emotune.devtools.synthetic import ASTRONAUT_FACE, astronaut_bgr
 
 WIDTH, HEIGHT, FPS = 640, 480, 15
 FACE = ASTRONAUT_FACE  # Haar box of the astronaut's face in the 512x512 original
-SCENES: tuple[tuple[str, float], ...] = (("smile", 10.0), ("surprised", 12.0), ("away", 5.0), ("two", 8.0), ("masked", 10.0))
+SCENES: tuple[tuple[str, float], ...] = (
+    ("smile", 10.0),
+    ("surprised", 12.0),
+    ("away", 5.0),
+    ("two", 8.0),
+    ("masked", 10.0),
+)
 
 
 def _face_region(fx0: float, fy0: float, fx1: float, fy1: float) -> tuple[int, int, int, int]:
@@ -48,7 +54,9 @@ def _stretch(image: np.ndarray, box: tuple[int, int, int, int], factor: float) -
     """Stretch a region vertically about its centre (wider-open eyes)."""
     out = image.copy()
     x0, y0, x1, y1 = box
-    tall = cv2.resize(image[y0:y1, x0:x1], (x1 - x0, int((y1 - y0) * factor)), interpolation=cv2.INTER_LINEAR)
+    tall = cv2.resize(
+        image[y0:y1, x0:x1], (x1 - x0, int((y1 - y0) * factor)), interpolation=cv2.INTER_LINEAR
+    )
     top = (y0 + y1) // 2 - tall.shape[0] // 2
     out[top : top + tall.shape[0], x0:x1] = tall
     return out
@@ -75,11 +83,20 @@ def masked(image: np.ndarray) -> np.ndarray:
 def _place(canvas: np.ndarray, image: np.ndarray, scale: float, cx: float, cy: float) -> None:
     """Paste ``image`` scaled by ``scale`` with its face centre at (cx, cy) on ``canvas`` (clipped)."""
     fx, fy, fw, fh = FACE
-    resized = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        image,
+        None,
+        fx=scale,
+        fy=scale,
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+    )
     ox = int(round(cx - (fx + fw / 2) * scale))
     oy = int(round(cy - (fy + fh / 2) * scale))
     x0, y0 = max(0, ox), max(0, oy)
-    x1, y1 = min(canvas.shape[1], ox + resized.shape[1]), min(canvas.shape[0], oy + resized.shape[0])
+    x1, y1 = (
+        min(canvas.shape[1], ox + resized.shape[1]),
+        min(canvas.shape[0], oy + resized.shape[0]),
+    )
     if x1 > x0 and y1 > y0:
         canvas[y0:y1, x0:x1] = resized[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
 
@@ -97,14 +114,18 @@ def frames() -> Iterator[np.ndarray]:
             if scene == "smile":
                 _place(canvas, base, 1.2 + 0.5 * t, WIDTH / 2, HEIGHT * 0.42)
             elif scene == "surprised":
-                _place(canvas, variants["surprised"], 1.6, WIDTH / 2 + 6 * np.sin(t * 4), HEIGHT * 0.42)
+                _place(
+                    canvas, variants["surprised"], 1.6, WIDTH / 2 + 6 * np.sin(t * 4), HEIGHT * 0.42
+                )
             elif scene == "away":
                 _place(canvas, base, 1.6, WIDTH / 2 + t * WIDTH * 1.1, HEIGHT * 0.42)
             elif scene == "two":
                 _place(canvas, base, 1.5, WIDTH * 0.33, HEIGHT * 0.45)
                 _place(canvas, cv2.flip(base, 1), 0.9, WIDTH * 0.78, HEIGHT * 0.5)
             else:
-                _place(canvas, variants["masked"], 1.6 + 0.1 * np.sin(t * 4), WIDTH / 2, HEIGHT * 0.42)
+                _place(
+                    canvas, variants["masked"], 1.6 + 0.1 * np.sin(t * 4), WIDTH / 2, HEIGHT * 0.42
+                )
             yield canvas
 
 

@@ -111,7 +111,10 @@ def interleaved_timings(
             cpu[name].append(time.thread_time() - start_cpu)
             wall[name].append(time.perf_counter() - start)
     return {
-        name: {"wall_ms": float(np.median(wall[name]) * 1000.0), "cpu_ms": float(np.median(cpu[name]) * 1000.0)}
+        name: {
+            "wall_ms": float(np.median(wall[name]) * 1000.0),
+            "cpu_ms": float(np.median(cpu[name]) * 1000.0),
+        }
         for name in calls
     }
 
@@ -121,7 +124,9 @@ def one_face_timing(classifier: EmotionClassifier, rounds: int = 2000) -> dict[s
     random faces so the number is not a cache artefact of one input."""
     faces = np.random.default_rng(0).integers(0, 256, size=(64, 48, 48), dtype=np.uint8)
     counter = iter(range(10**9))
-    return interleaved_timings({"one": lambda: classifier.predict(faces[next(counter) % 64])}, rounds)["one"]
+    return interleaved_timings(
+        {"one": lambda: classifier.predict(faces[next(counter) % 64])}, rounds
+    )["one"]
 
 
 def interleaved_latency_ms(
@@ -132,7 +137,9 @@ def interleaved_latency_ms(
     return {name: t["wall_ms"] for name, t in interleaved_timings(calls, rounds, warmup).items()}
 
 
-def batch_strategy_ms(model_path: str | Path, faces: np.ndarray, batch: int = 4, rounds: int = 200) -> dict[str, float]:
+def batch_strategy_ms(
+    model_path: str | Path, faces: np.ndarray, batch: int = 4, rounds: int = 200
+) -> dict[str, float]:
     """Median ms for ``batch`` faces in one resized-interpreter call vs a loop of single calls."""
     classifier = EmotionClassifier.load(model_path)
     chunk = np.asarray(faces)[:batch]

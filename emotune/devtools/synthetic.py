@@ -60,10 +60,21 @@ def _person(face_px: int) -> tuple[np.ndarray, np.ndarray, float, float, tuple[i
     """The head crop scaled so the face is ``face_px`` tall, its blend mask, and face geometry."""
     crop, (fx, fy, fw, fh) = _head_crop()
     scale = face_px / fw
-    person = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    person = cv2.resize(
+        crop,
+        None,
+        fx=scale,
+        fy=scale,
+        interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+    )
     mask = _soft_ellipse(person.shape[1], person.shape[0])
     face_cx, face_cy = (fx + fw / 2.0) * scale, (fy + fh / 2.0) * scale
-    box = (int(round(fx * scale)), int(round(fy * scale)), int(round(fw * scale)), int(round(fh * scale)))
+    box = (
+        int(round(fx * scale)),
+        int(round(fy * scale)),
+        int(round(fw * scale)),
+        int(round(fh * scale)),
+    )
     return person.astype(np.float32), mask, face_cx, face_cy, box
 
 
@@ -87,7 +98,9 @@ def make_scene(
     ``noise_std`` adds Gaussian sensor noise. ``background`` (BGR, frame-sized) replaces the room,
     e.g. a frame that already holds another person.
     """
-    person, mask, face_cx, face_cy, (bx, by, bw, bh) = _person(max(8, int(round(face_fraction * height))))
+    person, mask, face_cx, face_cy, (bx, by, bw, bh) = _person(
+        max(8, int(round(face_fraction * height)))
+    )
     room = _background(width, height) if background is None else background
     frame = room.astype(np.float32)
     # Top-left of the pasted person so the face centre lands on `center` (+ shift).
@@ -119,7 +132,10 @@ def jittered_frames(
     """``count`` frames of a steady face with small head motion, brightness flicker and noise."""
     rng = np.random.default_rng(seed)
     for _ in range(count):
-        shift = (int(rng.integers(-jitter_px, jitter_px + 1)), int(rng.integers(-jitter_px, jitter_px + 1)))
+        shift = (
+            int(rng.integers(-jitter_px, jitter_px + 1)),
+            int(rng.integers(-jitter_px, jitter_px + 1)),
+        )
         yield make_scene(
             width,
             height,
@@ -145,7 +161,9 @@ def _noise_bank(shape: tuple[int, ...], size: int = 8) -> np.ndarray:
     # Fresh Gaussian noise per frame costs more than the rest of the scene; a fixed bank of
     # fields picked at random is indistinguishable for a detector or classifier. Stored as int8
     # (unit = _NOISE_UNIT) to keep a 1280x720 bank at 22 MB.
-    noise = np.random.default_rng(1234).standard_normal((size, *shape), dtype=np.float32) * _NOISE_UNIT
+    noise = (
+        np.random.default_rng(1234).standard_normal((size, *shape), dtype=np.float32) * _NOISE_UNIT
+    )
     return np.clip(np.round(noise), -127, 127).astype(np.int8)
 
 

@@ -133,7 +133,9 @@ def _pipeline(classifier: Classifier, detector_config: DetectorConfig | None) ->
     """The window's pipeline (the one vision driver) around an already loaded classifier."""
     from emotune.vision.driver import VisionOptions, build_pipeline
 
-    return build_pipeline(VisionOptions(use_calibration=False, detector=detector_config), classifier=classifier)
+    return build_pipeline(
+        VisionOptions(use_calibration=False, detector=detector_config), classifier=classifier
+    )
 
 
 def _time_no_face(
@@ -160,7 +162,9 @@ def _time_no_face(
     return {"no_face_total_ms": summarize(total), "no_face_total_cpu_ms": summarize(cpu)}
 
 
-def time_capture_to_result(classifier: Classifier, frames: Sequence[np.ndarray], fps: float = 30.0, warmup: int = 10) -> dict[str, Any]:
+def time_capture_to_result(
+    classifier: Classifier, frames: Sequence[np.ndarray], fps: float = 30.0, warmup: int = 10
+) -> dict[str, Any]:
     """Capture-to-result latency through ``FramePipeline.step`` on a camera-like paced source.
 
     The source releases frames on a 30 fps wall-clock schedule with a one-frame buffer (stale
@@ -172,7 +176,9 @@ def time_capture_to_result(classifier: Classifier, frames: Sequence[np.ndarray],
 
     warmup = min(warmup, len(frames) // 3)  # short runs (tests) still measure something
     pipeline = build_pipeline(VisionOptions(use_calibration=False), classifier=classifier)
-    source = MemorySource(list(frames), fps=fps, realtime=True, description="paced synthetic camera")
+    source = MemorySource(
+        list(frames), fps=fps, realtime=True, description="paced synthetic camera"
+    )
     latencies: list[float] = []
     with source:
         while True:
@@ -193,13 +199,17 @@ def find_keras_model(explicit: str | Path | None = None) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def time_naive_reference(frames: Sequence[np.ndarray], keras_path: Path | None, warmup: int = 2) -> dict[str, Any]:
+def time_naive_reference(
+    frames: Sequence[np.ndarray], keras_path: Path | None, warmup: int = 2
+) -> dict[str, Any]:
     """The straightforward way, for comparison: Haar (scaleFactor 1.1) on every full frame, then
     Keras ``model.predict`` on the faces. Imports TensorFlow/Keras here only.
 
     Without a Keras model only the detection half is timed (``classify_ms`` is then absent).
     """
-    cascade = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    cascade = cv2.CascadeClassifier(
+        str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml")
+    )
     predict: Callable[[np.ndarray], Any] | None = None
     note = None
     if keras_path is not None:
@@ -227,7 +237,10 @@ def time_naive_reference(frames: Sequence[np.ndarray], keras_path: Path | None, 
         boxes = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5)
         t1 = time.perf_counter()
         if predict is not None and len(boxes):
-            crops = [cv2.resize(gray[y : y + h, x : x + w], (FACE_SIZE, FACE_SIZE)) for x, y, w, h in boxes]
+            crops = [
+                cv2.resize(gray[y : y + h, x : x + w], (FACE_SIZE, FACE_SIZE))
+                for x, y, w, h in boxes
+            ]
             predict(np.stack(crops).astype(np.float32)[..., None])
         t2 = time.perf_counter()
         c2 = time.process_time()
@@ -236,7 +249,11 @@ def time_naive_reference(frames: Sequence[np.ndarray], keras_path: Path | None, 
             classify.append((t2 - t1) * 1e3)
             total.append((t2 - t0) * 1e3)
             cpu.append((c2 - c0) * 1e3)
-    out: dict[str, Any] = {"detect_ms": summarize(detect), "total_ms": summarize(total), "total_cpu_ms": summarize(cpu)}
+    out: dict[str, Any] = {
+        "detect_ms": summarize(detect),
+        "total_ms": summarize(total),
+        "total_cpu_ms": summarize(cpu),
+    }
     if predict is not None:
         out["classify_ms"] = summarize(classify)
         out["keras_model"] = str(keras_path)

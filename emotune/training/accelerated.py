@@ -70,32 +70,52 @@ def _device_name() -> str:
 def with_augmentation(network: keras.Model, seed: int) -> keras.Model:
     """``network`` behind a :class:`RandomFaceAugment` layer that acts only while fitting."""
     inputs = keras.Input(INPUT_SHAPE, name="face")
-    return keras.Model(inputs, network(RandomFaceAugment(seed=seed)(inputs)), name=f"{network.name}_training")
+    return keras.Model(
+        inputs, network(RandomFaceAugment(seed=seed)(inputs)), name=f"{network.name}_training"
+    )
 
 
-def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: int = 8, verbose: int = 2) -> Path:
+def train_time_boxed(
+    config: TrainConfig, budget_s: float, steps_per_execution: int = 8, verbose: int = 2
+) -> Path:
     """Train ``config.arch`` from scratch for ``budget_s`` seconds (at most ``config.epochs``
     epochs); returns the run folder. ``steps_per_execution`` batches several steps into one
     compiled call, which is what keeps a fast device from waiting on Python."""
     config = replace(
         config,
         schedule="cosine-time",
-        extra={**config.extra, "time_budget_s": budget_s, "backend": keras.backend.backend(), "device": _device_name()},
+        extra={
+            **config.extra,
+            "time_budget_s": budget_s,
+            "backend": keras.backend.backend(),
+            "device": _device_name(),
+        },
     )
     run = prepare_run(config, teachers_in_step=True)
     network = build_network(config, run.log)
     if config.teachers:
         # The teachers score each augmented batch inside the step: a fresh view every time.
-        trainer = with_teachers(network, load_teachers(config.teachers), RandomFaceAugment(seed=config.seed))
-        trainer = compile_for_training(
-            trainer, config.learning_rate, config.teacher_weight, steps_per_execution=steps_per_execution
+        trainer = with_teachers(
+            network, load_teachers(config.teachers), RandomFaceAugment(seed=config.seed)
         )
-        run.log(f"distilling from {len(config.teachers)} teacher(s) in the step, weight {config.teacher_weight}")
+        trainer = compile_for_training(
+            trainer,
+            config.learning_rate,
+            config.teacher_weight,
+            steps_per_execution=steps_per_execution,
+        )
+        run.log(
+            f"distilling from {len(config.teachers)} teacher(s) in the step, weight {config.teacher_weight}"
+        )
     else:
         trainer = compile_for_training(
-            with_augmentation(network, config.seed), config.learning_rate, steps_per_execution=steps_per_execution
+            with_augmentation(network, config.seed),
+            config.learning_rate,
+            steps_per_execution=steps_per_execution,
         )
-    run.log(f"backend {keras.backend.backend()}, time budget {budget_s:.0f}s, at most {config.epochs} epochs")
+    run.log(
+        f"backend {keras.backend.backend()}, time budget {budget_s:.0f}s, at most {config.epochs} epochs"
+    )
     scorer = TuningAccuracy(run.tune.faces, run.tune, run.out, -1.0, run.log, network=network)
     budget = TimeBudget(budget_s, config.learning_rate)
     trainer.fit(
@@ -105,7 +125,11 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
         batch_size=config.batch_size,
         epochs=config.epochs,
         shuffle=True,
-        callbacks=[budget, scorer, keras.callbacks.CSVLogger(str(run.out / "history.csv"), append=True)],
+        callbacks=[
+            budget,
+            scorer,
+            keras.callbacks.CSVLogger(str(run.out / "history.csv"), append=True),
+        ],
         verbose=verbose,
     )
     # The bare network is what ships; give last.keras a fresh optimizer so --resume can load it.
@@ -114,6 +138,8 @@ def train_time_boxed(config: TrainConfig, budget_s: float, steps_per_execution: 
     network.save(run.out / "last.keras")
     summary = {"best_tune_score": scorer.best, "seconds": round(budget.clock() - budget.started, 1)}
     (run.out / "summary.json").write_text(json.dumps(summary, indent=2))
-    run.log(f"done in {summary['seconds']}s; best tune score {scorer.best:.4f}; best model at {run.out / 'best.keras'}")
+    run.log(
+        f"done in {summary['seconds']}s; best tune score {scorer.best:.4f}; best model at {run.out / 'best.keras'}"
+    )
     run.close()
     return run.out

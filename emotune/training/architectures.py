@@ -161,5 +161,7 @@ def build(name: str) -> keras.Model:
     try:
         builder = ARCHITECTURES[name]
     except KeyError:
-        raise ValueError(f"unknown architecture {name!r}; choose from {sorted(ARCHITECTURES)}") from None
+        raise ValueError(
+            f"unknown architecture {name!r}; choose from {sorted(ARCHITECTURES)}"
+        ) from None
     return builder()

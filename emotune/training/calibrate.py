@@ -28,11 +28,17 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def nll(logits: np.ndarray, targets: np.ndarray, temperature: float = 1.0) -> float:
     """Mean cross-entropy of soft or one-hot ``targets`` (N, 7) under softmax(logits / T)."""
-    return float(-(targets * log_softmax(np.asarray(logits, np.float64) / temperature)).sum(axis=1).mean())
+    return float(
+        -(targets * log_softmax(np.asarray(logits, np.float64) / temperature)).sum(axis=1).mean()
+    )
 
 
 def fit_temperature(
-    logits: np.ndarray, targets: np.ndarray, low: float = 0.05, high: float = 20.0, tol: float = 1e-5
+    logits: np.ndarray,
+    targets: np.ndarray,
+    low: float = 0.05,
+    high: float = 20.0,
+    tol: float = 1e-5,
 ) -> float:
     """The T in [low, high] minimising :func:`nll`, by golden-section search over log T.
 
@@ -115,7 +121,8 @@ def ece_votes(probabilities: np.ndarray, vote_share: np.ndarray, bins: int = 15)
     which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, bins - 1)
     count = np.bincount(which, minlength=bins)
     gap = np.abs(
-        np.bincount(which, weights=agreement, minlength=bins) - np.bincount(which, weights=confidence, minlength=bins)
+        np.bincount(which, weights=agreement, minlength=bins)
+        - np.bincount(which, weights=confidence, minlength=bins)
     )
     return float(gap.sum() / max(int(count.sum()), 1))
 
@@ -125,4 +132,13 @@ def ece(probabilities: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
     return reliability(probabilities, labels, bins).ece
 
 
-__all__ = ["Reliability", "ece", "ece_votes", "fit_temperature", "log_softmax", "nll", "reliability", "softmax"]
+__all__ = [
+    "Reliability",
+    "ece",
+    "ece_votes",
+    "fit_temperature",
+    "log_softmax",
+    "nll",
+    "reliability",
+    "softmax",
+]

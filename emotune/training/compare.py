@@ -50,7 +50,12 @@ def compare_models(
     faces = splits.load_named_split(data, split, run_dir=run_dir, seed=seed)
     predicted_a = predict_probabilities(model_a, faces.faces)[0].argmax(axis=1)
     predicted_b = predict_probabilities(model_b, faces.faces)[0].argmax(axis=1)
-    result: dict = {"model_a": str(model_a), "model_b": str(model_b), "split": split, "n": len(faces)}
+    result: dict = {
+        "model_a": str(model_a),
+        "model_b": str(model_b),
+        "split": split,
+        "n": len(faces),
+    }
     for name, (mask, labels) in label_sets(faces).items():
         right_a, right_b = predicted_a[mask] == labels, predicted_b[mask] == labels
         result[name] = {
@@ -64,7 +69,9 @@ def compare_models(
 
 def format_comparison(result: dict) -> str:
     """One paragraph per label set: both accuracies, the faces only one got right, and p."""
-    lines = [f"A = {result['model_a']}\nB = {result['model_b']}\nsplit {result['split']} ({result['n']} faces)"]
+    lines = [
+        f"A = {result['model_a']}\nB = {result['model_b']}\nsplit {result['split']} ({result['n']} faces)"
+    ]
     for name, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
         if name not in result:
             continue

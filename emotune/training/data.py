@@ -34,7 +34,9 @@ class Split:
 
     def subset(self, index: np.ndarray) -> Split:
         """Rows selected by a boolean mask or an index array."""
-        return Split(self.faces[index], self.labels[index], None if self.votes is None else self.votes[index])
+        return Split(
+            self.faces[index], self.labels[index], None if self.votes is None else self.votes[index]
+        )
 
 
 def load_split(npz_path: str | Path, split: str, faces_only: bool = True) -> Split:
@@ -48,7 +50,9 @@ def load_split(npz_path: str | Path, split: str, faces_only: bool = True) -> Spl
         needed = {f"x_{split}", f"y_{split}"}
         if not needed <= keys:
             available = sorted(k[2:] for k in keys if k.startswith("x_"))
-            raise KeyError(f"{npz_path} has no split {split!r} (missing {sorted(needed - keys)}); available: {available}")
+            raise KeyError(
+                f"{npz_path} has no split {split!r} (missing {sorted(needed - keys)}); available: {available}"
+            )
         faces = data[f"x_{split}"]
         labels = data[f"y_{split}"].astype(np.uint8)
         votes = data[f"ferplus_votes_{split}"] if f"ferplus_votes_{split}" in keys else None
@@ -132,7 +136,9 @@ def tuning_split(
     fit_index, tune_index = np.sort(np.concatenate(fit)), np.sort(np.concatenate(tune))
     if faces is not None:
         fit_digests = {face_digest(faces[row]) for row in fit_index}
-        seen_in_fit = np.array([face_digest(faces[row]) in fit_digests for row in tune_index], dtype=bool)
+        seen_in_fit = np.array(
+            [face_digest(faces[row]) in fit_digests for row in tune_index], dtype=bool
+        )
         fit_index = np.sort(np.concatenate([fit_index, tune_index[seen_in_fit]]))
         tune_index = tune_index[~seen_in_fit]
     return fit_index, tune_index

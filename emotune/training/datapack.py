@@ -53,7 +53,12 @@ def unpack(packed_path: str | Path, out_path: str | Path) -> None:
                 name = key[len("webp_") :]
                 blob, ends = data[key], data[f"webp_ends_{name}"]
                 starts = np.concatenate([[0], ends[:-1]])
-                faces = np.stack([cv2.imdecode(blob[a:b], cv2.IMREAD_GRAYSCALE) for a, b in zip(starts, ends, strict=True)])
+                faces = np.stack(
+                    [
+                        cv2.imdecode(blob[a:b], cv2.IMREAD_GRAYSCALE)
+                        for a, b in zip(starts, ends, strict=True)
+                    ]
+                )
                 if _digest(faces) != str(data[f"digest_{name}"]):
                     raise ValueError(f"{packed_path}: {name} did not decode to the packed pixels")
                 restored[name] = faces

@@ -26,14 +26,18 @@ from emotune.training.calibrate import softmax
 from emotune.vision.preprocess import to_model_input
 
 
-def teacher_probabilities(teachers: Sequence[str | Path], faces: np.ndarray, batch_size: int = 512) -> np.ndarray:
+def teacher_probabilities(
+    teachers: Sequence[str | Path], faces: np.ndarray, batch_size: int = 512
+) -> np.ndarray:
     """Mean softmax (N, 7) of the ``.keras`` teachers (which output logits) on uint8 ``faces``."""
     x = to_model_input(faces)
     total = np.zeros((len(x), NUM_CLASSES), dtype=np.float64)
     for path, model in zip(teachers, load_teachers(teachers), strict=True):
         logits = np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype=np.float64)
         if logits.shape != total.shape:
-            raise ValueError(f"teacher {path} gives outputs of shape {logits.shape}, expected {total.shape}")
+            raise ValueError(
+                f"teacher {path} gives outputs of shape {logits.shape}, expected {total.shape}"
+            )
         total += softmax(logits)
     return (total / len(teachers)).astype(np.float32)
 
@@ -43,7 +47,9 @@ def mix_targets(target: np.ndarray, teacher: np.ndarray, teacher_weight: float) 
     if not 0.0 <= teacher_weight <= 1.0:
         raise ValueError(f"teacher weight must be within 0..1, got {teacher_weight}")
     if target.shape != teacher.shape:
-        raise ValueError(f"targets {target.shape} and teacher probabilities {teacher.shape} differ in shape")
+        raise ValueError(
+            f"targets {target.shape} and teacher probabilities {teacher.shape} differ in shape"
+        )
     return ((1.0 - teacher_weight) * target + teacher_weight * teacher).astype(np.float32)
 
 
@@ -71,18 +77,24 @@ def load_teachers(teachers: Sequence[str | Path]) -> list[keras.Model]:
     return models
 
 
-def with_teachers(student: keras.Model, teachers: Sequence[keras.Model], front: keras.layers.Layer) -> keras.Model:
+def with_teachers(
+    student: keras.Model, teachers: Sequence[keras.Model], front: keras.layers.Layer
+) -> keras.Model:
     """A training model: ``front`` (e.g. the augmentation layer), then the student's logits
     side by side with the log of the teachers' mean probabilities, both on the same batch
     (N, 14). Fit it with :class:`TeacherMixedCrossEntropy`; ship ``student`` alone."""
     inputs = keras.Input(student.input_shape[1:], name="face")
     view = front(inputs)
     # training=False: the teachers' dropout and batch statistics stay in inference mode.
-    probabilities = [keras.layers.Softmax()(_single(teacher(view, training=False))) for teacher in teachers]
+    probabilities = [
+        keras.layers.Softmax()(_single(teacher(view, training=False))) for teacher in teachers
+    ]
     mean = probabilities[0] if len(probabilities) == 1 else keras.layers.Average()(probabilities)
     teacher_logits = keras.layers.Lambda(lambda p: ops.log(ops.maximum(p, 1e-7)))(mean)
     return keras.Model(
-        inputs, keras.layers.Concatenate()([_single(student(view)), teacher_logits]), name=f"{student.name}_distilling"
+        inputs,
+        keras.layers.Concatenate()([_single(student(view)), teacher_logits]),
+        name=f"{student.name}_distilling",
     )
 
 
@@ -99,7 +111,9 @@ class TeacherMixedCrossEntropy(keras.losses.Loss):
     """Cross-entropy of the student's logits (first 7 columns of ``y_pred``) against
     ``(1 - w) * y_true + w * teacher`` (the softmax of the last 7 columns, which get no gradient)."""
 
-    def __init__(self, teacher_weight: float = 0.5, name: str = "teacher_mixed_crossentropy", **kwargs) -> None:
+    def __init__(
+        self, teacher_weight: float = 0.5, name: str = "teacher_mixed_crossentropy", **kwargs
+    ) -> None:
         super().__init__(name=name, **kwargs)
         if not 0.0 <= teacher_weight <= 1.0:
             raise ValueError(f"teacher weight must be within 0..1, got {teacher_weight}")
@@ -109,7 +123,9 @@ class TeacherMixedCrossEntropy(keras.losses.Loss):
         """Per-sample loss."""
         student, teacher = y_pred[:, :NUM_CLASSES], y_pred[:, NUM_CLASSES:]
         teacher = ops.stop_gradient(ops.softmax(teacher, axis=-1))
-        target = (1.0 - self.teacher_weight) * ops.cast(y_true, student.dtype) + self.teacher_weight * teacher
+        target = (1.0 - self.teacher_weight) * ops.cast(
+            y_true, student.dtype
+        ) + self.teacher_weight * teacher
         return keras.losses.categorical_crossentropy(target, student, from_logits=True)
 
     def get_config(self) -> dict:

@@ -33,7 +33,9 @@ def evaluate_probabilities(probabilities: np.ndarray, split: fer.Split) -> dict:
 # -- models ----------------------------------------------------------------------------------
 
 
-def predict_probabilities(model_path: str | Path, faces: np.ndarray, chunk: int = 128) -> tuple[np.ndarray, dict]:
+def predict_probabilities(
+    model_path: str | Path, faces: np.ndarray, chunk: int = 128
+) -> tuple[np.ndarray, dict]:
     """Calibrated probabilities (N, 7) for uint8 faces from a ``.tflite`` or ``.keras`` model.
 
     A ``.tflite`` goes through the runtime :class:`EmotionClassifier` (so this measures exactly
@@ -46,19 +48,33 @@ def predict_probabilities(model_path: str | Path, faces: np.ndarray, chunk: int 
 
         classifier = EmotionClassifier.load(path)
         parts = [classifier.predict(faces[i : i + chunk]) for i in range(0, len(faces), chunk)]
-        info = {"backend": classifier.backend, "temperature": classifier.temperature,
-                "quantization": classifier.metadata.quantization, "arch": classifier.metadata.arch,
-                "members": [f.name for f in classifier.files], "mirror": classifier.metadata.mirror,
-                "class_bias": classifier.class_bias.tolist()}
+        info = {
+            "backend": classifier.backend,
+            "temperature": classifier.temperature,
+            "quantization": classifier.metadata.quantization,
+            "arch": classifier.metadata.arch,
+            "members": [f.name for f in classifier.files],
+            "mirror": classifier.metadata.mirror,
+            "class_bias": classifier.class_bias.tolist(),
+        }
         return np.concatenate(parts) if parts else np.zeros((0, NUM_CLASSES), np.float32), info
     if path.suffix == ".keras":
         from emotune.training.inference import keras_logits, load_source
 
         sidecar = path.with_suffix(".json")
-        temperature = float(json.loads(sidecar.read_text()).get("temperature", 1.0)) if sidecar.is_file() else 1.0
+        temperature = (
+            float(json.loads(sidecar.read_text()).get("temperature", 1.0))
+            if sidecar.is_file()
+            else 1.0
+        )
         model = load_source(path)
         logits = keras_logits(model, faces)
-        info = {"backend": "keras", "temperature": temperature, "quantization": "float32", "arch": model.name}
+        info = {
+            "backend": "keras",
+            "temperature": temperature,
+            "quantization": "float32",
+            "arch": model.name,
+        }
         return calibrate.softmax(logits / temperature).astype(np.float32), info
     raise ValueError(f"unsupported model file {path}: expected .tflite or .keras")
 
@@ -108,7 +124,11 @@ def format_report(report: dict) -> str:
         lines.append(
             f"ensemble of {len(report['members'])} ({', '.join(report['members'])}), "
             f"mirror {'on' if report.get('mirror') else 'off'}, class bias "
-            + (" ".join(f"{c[:3]} {b:+.2f}" for c, b in zip(CLASS_NAMES, bias, strict=True)) if any(bias) else "none")
+            + (
+                " ".join(f"{c[:3]} {b:+.2f}" for c, b in zip(CLASS_NAMES, bias, strict=True))
+                if any(bias)
+                else "none"
+            )
         )
     for name, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
         if name not in report:
@@ -119,7 +139,8 @@ def format_report(report: dict) -> str:
             f"{title}: n={m['n']}  accuracy {m['accuracy']:.4f} "
             f"(95% CI {m['accuracy_ci95'][0]:.3f}-{m['accuracy_ci95'][1]:.3f})  balanced {m['balanced_accuracy']:.4f}  "
             f"macro-F1 {m['macro_f1']:.4f}  macro-AUC {m['macro_auc']:.4f}  ECE {m['ece']:.4f}",
-            "  recall: " + "  ".join(f"{c} {row['recall']:.3f}" for c, row in m["per_class"].items()),
+            "  recall: "
+            + "  ".join(f"{c} {row['recall']:.3f}" for c, row in m["per_class"].items()),
             f"  {'class':<9}{'n':>6}{'prec':>7}{'recall':>7}{'F1':>7}{'AUC':>7}{'TPR':>7}{'TNR':>7}{'FPR':>7}{'FNR':>7}",
         ]
         for cls, row in m["per_class"].items():
@@ -128,7 +149,9 @@ def format_report(report: dict) -> str:
                 f"{row.get('auc', float('nan')):>7.3f}{row['tp_rate']:>7.3f}{row['tn_rate']:>7.3f}"
                 f"{row['fp_rate']:>7.3f}{row['fn_rate']:>7.3f}"
             )
-        lines.append("  confusion (rows true, cols predicted): " + " ".join(c[:3] for c in CLASS_NAMES))
+        lines.append(
+            "  confusion (rows true, cols predicted): " + " ".join(c[:3] for c in CLASS_NAMES)
+        )
         for cls, row in zip(CLASS_NAMES, m["confusion"], strict=True):
             lines.append(f"  {cls:<9}" + "".join(f"{v:>6}" for v in row))
     return "\n".join(lines)

@@ -155,7 +155,10 @@ def write_model_files(
         "json": out_dir / f"{MODEL_NAME}.json",
         "keras": out_dir / f"{MODEL_NAME}.keras",
     }
-    for key, payload in (("tflite", content), ("json", (json.dumps(meta, indent=2) + "\n").encode())):
+    for key, payload in (
+        ("tflite", content),
+        ("json", (json.dumps(meta, indent=2) + "\n").encode()),
+    ):
         partial = paths[key].with_suffix(paths[key].suffix + ".partial")
         partial.write_bytes(payload)
         partial.replace(paths[key])
@@ -220,13 +223,17 @@ class Candidate:
         }
 
 
-def choose(candidates: list[Candidate], reference: dict[str, float], max_accuracy_drop: float) -> Candidate:
+def choose(
+    candidates: list[Candidate], reference: dict[str, float], max_accuracy_drop: float
+) -> Candidate:
     """The fastest candidate whose mean tuning accuracy is within ``max_accuracy_drop`` of float.
 
     Speed is judged by CPU time per call when measured (wall time on a busy machine is mostly
     scheduler noise), else by wall time.
     """
-    acceptable = [c for c in candidates if reference["mean"] - c.accuracy["mean"] <= max_accuracy_drop]
+    acceptable = [
+        c for c in candidates if reference["mean"] - c.accuracy["mean"] <= max_accuracy_drop
+    ]
     pool = acceptable or [c for c in candidates if c.quantization == "float32"] or candidates
 
     def cost(c: Candidate) -> float:
@@ -261,7 +268,13 @@ def _candidates(
             path = Path(tmp) / name / f"{MODEL_NAME}.tflite"
             path.parent.mkdir()
             path.write_bytes(content)
-            meta = metadata(arch=arch, temperature=temperature, quantization=name, source=source, content=content)
+            meta = metadata(
+                arch=arch,
+                temperature=temperature,
+                quantization=name,
+                source=source,
+                content=content,
+            )
             path.with_suffix(".json").write_text(json.dumps(meta))
             paths[name] = path
             logits = tflite_logits(path, tune.faces)
@@ -283,7 +296,10 @@ def _candidates(
         faces = tune.faces[:64]
         counter = iter(range(10**9))
         timings = latency.interleaved_timings(
-            {name: (lambda c=c: c.predict(faces[next(counter) % len(faces)])) for name, c in classifiers.items()},
+            {
+                name: (lambda c=c: c.predict(faces[next(counter) % len(faces)]))
+                for name, c in classifiers.items()
+            },
             rounds=1000,
         )
     for candidate in candidates:
@@ -328,8 +344,12 @@ def export(
     fit_mask[index] = False
     rng = np.random.default_rng(0)
     fit_rows = np.flatnonzero(fit_mask)
-    representative = train.faces[rng.choice(fit_rows, min(representative_count, len(fit_rows)), replace=False)]
-    log(f"tuning split: {len(tune)} faces (from {run_dir / 'tune_index.npy' if run_dir else 'recomputed seed'})")
+    representative = train.faces[
+        rng.choice(fit_rows, min(representative_count, len(fit_rows)), replace=False)
+    ]
+    log(
+        f"tuning split: {len(tune)} faces (from {run_dir / 'tune_index.npy' if run_dir else 'recomputed seed'})"
+    )
 
     raw = keras_logits(model, tune.faces)
     targets = calibration_targets(tune)
@@ -338,7 +358,9 @@ def export(
     log(f"temperature T = {temperature:.4f}; float tune accuracy {float_accuracy}")
 
     wanted = QUANTIZATIONS if quantization == "auto" else (quantization,)
-    candidates = _candidates(model, wanted, temperature, representative, tune, raw, arch, str(checkpoint), log)
+    candidates = _candidates(
+        model, wanted, temperature, representative, tune, raw, arch, str(checkpoint), log
+    )
     for candidate in candidates:
         # The float conversion must reproduce Keras; anything else is a converter bug, not noise.
         if candidate.quantization == "float32" and candidate.max_abs_logit_error > 1e-3:
@@ -352,7 +374,9 @@ def export(
     extra = {
         "tune_rows": len(tune),
         "run_dir": _project_relative(run_dir) if run_dir else None,
-        "run_readme": _project_relative(run_readme) if run_readme and run_readme.is_file() else None,
+        "run_readme": _project_relative(run_readme)
+        if run_readme and run_readme.is_file()
+        else None,
     }
     meta = metadata(
         arch=arch,
@@ -379,7 +403,9 @@ def export(
         log=log,
     )
     report.write(out_dir, metrics)
-    log(f"wrote {', '.join(str(p) for p in paths.values())}, metrics.json and MODEL_CARD.md in {out_dir}")
+    log(
+        f"wrote {', '.join(str(p) for p in paths.values())}, metrics.json and MODEL_CARD.md in {out_dir}"
+    )
     return metrics
 
 
@@ -393,7 +419,11 @@ def _arch_name(model: keras.Model, run_dir: Path | None) -> str:
 def _project_relative(path: Path) -> str:
     """``path`` relative to the project root when inside it, so metadata holds no machine paths."""
     resolved = path.resolve()
-    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(path)
+    return (
+        str(resolved.relative_to(PROJECT_ROOT))
+        if resolved.is_relative_to(PROJECT_ROOT)
+        else str(path)
+    )
 
 
 def copy_checkpoint(source: str | Path, destination: str | Path) -> Path:

@@ -256,7 +256,11 @@ def render(metrics: dict) -> str:
         f"- Tuning split: a stratified {100 * config.get('tune_fraction', 0.1):.0f}% of *Training* "
         f"(seed {config.get('seed', 'n/a')}, {meta.get('tune_rows', 'n/a')} faces) held out for checkpoint "
         "selection, temperature fitting and quantization choice."
-        + (" `val` was used once, for this card." if final else " `val` has not been evaluated yet."),
+        + (
+            " `val` was used once, for this card."
+            if final
+            else " `val` has not been evaluated yet."
+        ),
         "",
         "## Training recipe",
         "",
@@ -306,7 +310,12 @@ def render(metrics: dict) -> str:
     split_name = "val" if final else "tune"
     for key, title in (("fer2013", "FER2013 labels"), ("ferplus", "FER+ strict majority")):
         if key in headline:
-            lines += [f"### Per class, {split_name}, {title}", "", *_per_class_table(headline[key]), ""]
+            lines += [
+                f"### Per class, {split_name}, {title}",
+                "",
+                *_per_class_table(headline[key]),
+                "",
+            ]
     lines += [
         "Confusion matrices, ROC curves and reliability diagrams: `emotune evaluate --model models/emotion.tflite "
         "--data fer2013_trainval.npz --split val --out reports/val`.",

@@ -30,7 +30,15 @@ def confusion_png(metrics: dict, title: str, path: Path) -> Path:
     for i in range(len(CLASS_NAMES)):
         for j in range(len(CLASS_NAMES)):
             colour = "white" if share[i, j] > 0.55 else "black"
-            ax.text(j, i, f"{share[i, j]:.2f}\n{int(counts[i, j])}", ha="center", va="center", fontsize=7, color=colour)
+            ax.text(
+                j,
+                i,
+                f"{share[i, j]:.2f}\n{int(counts[i, j])}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=colour,
+            )
     ax.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=45, ha="right")
     ax.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
     ax.set_xlabel("predicted")

@@ -45,7 +45,9 @@ def calibration_summary(raw_logits: np.ndarray, temperature: float, split: fer.S
         }
         if majority is not None:
             entry["ece_ferplus"] = calibrate.ece(probabilities, majority)
-            entry["ece_votes"] = calibrate.ece_votes(probabilities, fer.ferplus_distribution(split.votes))
+            entry["ece_votes"] = calibrate.ece_votes(
+                probabilities, fer.ferplus_distribution(split.votes)
+            )
         result[stage] = entry
     return result
 
@@ -75,7 +77,9 @@ def _training_info(run_dir: Path | None) -> dict:
     return info
 
 
-def _val_without_duplicates(data: str | Path, probabilities: np.ndarray, split: fer.Split) -> dict | None:
+def _val_without_duplicates(
+    data: str | Path, probabilities: np.ndarray, split: fer.Split
+) -> dict | None:
     """Val accuracy excluding the val images that also appear in train (``in_train_val``)."""
     with np.load(data, allow_pickle=False) as npz:
         if "in_train_val" not in npz.files:
@@ -87,7 +91,11 @@ def _val_without_duplicates(data: str | Path, probabilities: np.ndarray, split: 
         return None
     keep = ~duplicate
     report = evaluate_probabilities(probabilities[keep], split.subset(keep))
-    return {"n": int(keep.sum()), "accuracy": report["accuracy"], "accuracy_ferplus": report.get("accuracy_ferplus")}
+    return {
+        "n": int(keep.sum()),
+        "accuracy": report["accuracy"],
+        "accuracy_ferplus": report.get("accuracy_ferplus"),
+    }
 
 
 def build_metrics(
@@ -131,14 +139,20 @@ def build_metrics(
             "accuracy": clean["accuracy"],
             "accuracy_ferplus": clean.get("accuracy_ferplus"),
         }
-    log(f"tune: accuracy {tune_report['accuracy']:.4f} ferplus {tune_report.get('accuracy_ferplus', float('nan')):.4f}")
+    log(
+        f"tune: accuracy {tune_report['accuracy']:.4f} ferplus {tune_report.get('accuracy_ferplus', float('nan')):.4f}"
+    )
     if with_val:
         val = fer.load_split(data, "val")
         val_probabilities, _ = predict_probabilities(model_path, val.faces)
         val_report = evaluate_probabilities(val_probabilities, val)
         metrics["val"] = _compact(val_report)
-        metrics["val_without_train_duplicates"] = _val_without_duplicates(data, val_probabilities, val)
-        log(f"val: accuracy {val_report['accuracy']:.4f} ferplus {val_report.get('accuracy_ferplus', float('nan')):.4f}")
+        metrics["val_without_train_duplicates"] = _val_without_duplicates(
+            data, val_probabilities, val
+        )
+        log(
+            f"val: accuracy {val_report['accuracy']:.4f} ferplus {val_report.get('accuracy_ferplus', float('nan')):.4f}"
+        )
     return metrics
 
 
@@ -164,7 +178,9 @@ def carry_lineage(metrics: dict, previous_path: Path) -> dict:
     except (OSError, ValueError):
         return metrics
     earlier = list(previous.get("earlier_models", []))
-    if "val" in previous and previous.get("model", {}).get("version") != metrics["model"].get("version"):
+    if "val" in previous and previous.get("model", {}).get("version") != metrics["model"].get(
+        "version"
+    ):
         earlier.append(model_card.model_summary(previous))
     if earlier:
         metrics["earlier_models"] = earlier

@@ -110,7 +110,9 @@ def compile_for_training(
     else:
         loss = TeacherMixedCrossEntropy(teacher_weight)
         accuracy = keras.metrics.MeanMetricWrapper(student_accuracy, name="acc")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[accuracy], **options)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[accuracy], **options
+    )
     return model
 
 

@@ -37,7 +37,7 @@ def run_dir_of(model_path: str | Path | None) -> Path | None:
         except (OSError, ValueError):
             recorded = None
         # Recorded relative to the project root (exports run from there); also try the cwd.
-        for folder in ([PROJECT_ROOT / recorded, Path(recorded)] if recorded else []):
+        for folder in [PROJECT_ROOT / recorded, Path(recorded)] if recorded else []:
             if (folder / "tune_index.npy").is_file():
                 return folder
     return None
@@ -62,7 +62,9 @@ def tune_index(
         if saved.is_file():
             index = np.load(saved)
             if len(index) and index.max() >= len(train_labels):
-                raise ValueError(f"{saved} indexes row {index.max()} but train has {len(train_labels)} rows; wrong data file?")
+                raise ValueError(
+                    f"{saved} indexes row {index.max()} but train has {len(train_labels)} rows; wrong data file?"
+                )
             return index
         config = folder / "config.json"
         if config.is_file():

@@ -60,9 +60,16 @@ def training_batches(config: TrainConfig, run: PreparedRun):
         raise ValueError("teacher views need at least one teacher")
     views = augmented_views(run.fit.faces, config.teacher_views, seed=config.seed)
     targets = cached_view_targets(
-        views, run.fit_target, config.teachers, config.teacher_weight, run.out / "view_targets.npy", run.log
+        views,
+        run.fit_target,
+        config.teachers,
+        config.teacher_weight,
+        run.out / "view_targets.npy",
+        run.log,
     )
-    run.log(f"distilling on {config.teacher_views} views per face at teacher weight {config.teacher_weight}")
+    run.log(
+        f"distilling on {config.teacher_views} views per face at teacher weight {config.teacher_weight}"
+    )
     return ViewBatches(views, targets, run.sample_weight, config.batch_size, seed=config.seed)
 
 

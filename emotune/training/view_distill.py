@@ -45,7 +45,10 @@ def augmented_views(
 
 
 def view_targets(
-    views: np.ndarray, label_target: np.ndarray, teachers: Sequence[str | Path], teacher_weight: float
+    views: np.ndarray,
+    label_target: np.ndarray,
+    teachers: Sequence[str | Path],
+    teacher_weight: float,
 ) -> np.ndarray:
     """Per-view targets (N, V, 7): the label targets mixed with the teachers' mean probabilities
     on that very view."""
@@ -72,7 +75,9 @@ def cached_view_targets(
         if stored.shape == (*views.shape[:2], label_target.shape[1]):
             log(f"teacher targets from {cache}")
             return stored
-    log(f"scoring {views.shape[0] * views.shape[1]:,} augmented views with {len(teachers)} teacher(s)")
+    log(
+        f"scoring {views.shape[0] * views.shape[1]:,} augmented views with {len(teachers)} teacher(s)"
+    )
     targets = view_targets(views, label_target, teachers, teacher_weight)
     np.save(cache, targets)
     key.write_text(wanted)

@@ -69,7 +69,10 @@ def about_html(metrics: Json | None) -> str:
     parts.append(f"<p><b>Emotion model</b>: {', '.join(facts)}.</p>")
     rows = metric_rows(metrics)
     if rows:
-        table = ["<table cellspacing='0' cellpadding='3'>", "<tr><th align='left'>split</th><th align='left'>labels</th><th>n</th><th>accuracy</th><th>balanced</th><th>macro F1</th><th>ECE</th></tr>"]
+        table = [
+            "<table cellspacing='0' cellpadding='3'>",
+            "<tr><th align='left'>split</th><th align='left'>labels</th><th>n</th><th>accuracy</th><th>balanced</th><th>macro F1</th><th>ECE</th></tr>",
+        ]
         for split, labels, n in rows:
             table.append(
                 f"<tr><td>{SPLIT_NAMES.get(split, split)}</td><td>{LABEL_NAMES.get(labels, labels)}</td>"
@@ -84,8 +87,12 @@ def about_html(metrics: Json | None) -> str:
             parts.append("<p><i>Interim model: only tuning-split numbers so far.</i></p>")
     latency = metrics.get("latency")
     if isinstance(latency, dict) and "predict_ms_median_batch1" in latency:
-        parts.append(f"<p>Inference: {float(latency['predict_ms_median_batch1']):.1f} ms per face (median, {html.escape(str(latency.get('backend', '')))}).</p>")
-    parts.append("<p>Human agreement with FER2013 labels is about 65%: treat the mood as a hint, and use the emoji buttons whenever it is wrong. Full details: models/MODEL_CARD.md.</p>")
+        parts.append(
+            f"<p>Inference: {float(latency['predict_ms_median_batch1']):.1f} ms per face (median, {html.escape(str(latency.get('backend', '')))}).</p>"
+        )
+    parts.append(
+        "<p>Human agreement with FER2013 labels is about 65%: treat the mood as a hint, and use the emoji buttons whenever it is wrong. Full details: models/MODEL_CARD.md.</p>"
+    )
     return "".join(parts)
 
 

@@ -136,7 +136,11 @@ def resolve_source(options: GuiOptions, settings: Settings) -> str | None:
     if options.camera_off or settings.get(Setting.START_CAMERA_OFF):
         return None
     last = settings.get(Setting.LAST_SOURCE)
-    if isinstance(last, str) and last and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists()):
+    if (
+        isinstance(last, str)
+        and last
+        and (last.isdigit() or last.startswith("/dev/video") or Path(last).exists())
+    ):
         return last
     return str(settings.get(Setting.CAMERA_INDEX))
 
@@ -184,7 +188,10 @@ def run_app(options: GuiOptions) -> int:
     """Run the GUI until the window closes; returns the exit code."""
     process_start = process_start_monotonic()
     _prewarm_imports()
-    logging.basicConfig(level=os.environ.get("EMOTUNE_LOG", "WARNING").upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("EMOTUNE_LOG", "WARNING").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("EmoTune")
     app.setApplicationDisplayName("EmoTune")
@@ -258,7 +265,9 @@ def run_app(options: GuiOptions) -> int:
                     "frames_processed": vision.frames_processed,
                     "frames_dropped": vision.frames_dropped,
                     "max_gui_timer_gap_ms": round(lag.max_gap_ms, 1) if lag else None,
-                    "max_gui_timer_gap_excl_cpu_starvation_ms": round(lag.max_adjusted_gap_ms, 1) if lag else None,
+                    "max_gui_timer_gap_excl_cpu_starvation_ms": round(lag.max_adjusted_gap_ms, 1)
+                    if lag
+                    else None,
                     "worst_gaps_ms": [(g, a) for g, a, _ in lag.worst] if lag else None,
                     "gui_timer_ticks": lag.ticks if lag else None,
                     "gui_gaps_over_ms": lag.gaps_over if lag else None,

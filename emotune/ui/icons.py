@@ -14,7 +14,13 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QImage, QPainter,
 
 from emotune.emotions import Emotion
 
-_EMOJI_FAMILIES = ("Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", "Twemoji", "EmojiOne Color")
+_EMOJI_FAMILIES = (
+    "Noto Color Emoji",
+    "Apple Color Emoji",
+    "Segoe UI Emoji",
+    "Twemoji",
+    "EmojiOne Color",
+)
 
 
 @lru_cache(maxsize=1)
@@ -69,8 +75,12 @@ def _desaturated(pixmap: QPixmap, dpr: float) -> QPixmap:
 
     image = pixmap.toImage().convertToFormat(QImage.Format.Format_ARGB32)
     width, height = image.width(), image.height()
-    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(height, image.bytesPerLine() // 4, 4)[:, :width]
-    grey = (0.114 * pixels[..., 0] + 0.587 * pixels[..., 1] + 0.299 * pixels[..., 2]).astype(np.uint8)
+    pixels = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(
+        height, image.bytesPerLine() // 4, 4
+    )[:, :width]
+    grey = (0.114 * pixels[..., 0] + 0.587 * pixels[..., 1] + 0.299 * pixels[..., 2]).astype(
+        np.uint8
+    )
     out = np.empty_like(pixels)
     out[..., 0] = out[..., 1] = out[..., 2] = grey
     out[..., 3] = (pixels[..., 3] * 0.55).astype(np.uint8)  # faded too: "not active"

@@ -79,7 +79,9 @@ class LibraryControl(QObject):
         """Two passes: tags and folders first, so the music can start at once; then, only if
         some tracks have neither, analysis places those by their sound (cached, so only new
         files cost) and the library is handed over again."""
-        self._job = ScanJob(self.folders, self._progress.emit, analyze=analyze, scanner=self._scanner)
+        self._job = ScanJob(
+            self.folders, self._progress.emit, analyze=analyze, scanner=self._scanner
+        )
         self._files_total = None
         if not analyze:
             self.window.show_progress("Scanning library", 0, 0)
@@ -118,7 +120,9 @@ class LibraryControl(QObject):
 
     def choose_folder(self) -> None:
         """Ask for a music folder, remember it and rescan."""
-        path = QFileDialog.getExistingDirectory(self.window, "Choose your music folder", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(
+            self.window, "Choose your music folder", str(Path.home())
+        )
         if not path:
             return
         self.settings.set(Setting.LIBRARY_FOLDERS, [path])
@@ -144,7 +148,10 @@ class LibraryControl(QObject):
         self.window.library_label.setText(f"♪ {len(self.tracks)} tracks")
         skipped = len(report.skipped)
         self.window.library_label.setToolTip(
-            "\n".join([f"{e.label}: {n}" for e, n in counts.items()] + ([f"{skipped} files skipped"] if skipped else []))
+            "\n".join(
+                [f"{e.label}: {n}" for e, n in counts.items()]
+                + ([f"{skipped} files skipped"] if skipped else [])
+            )
         )
         if self.tracks:
             self.window.banners.dismiss("library")
@@ -155,7 +162,11 @@ class LibraryControl(QObject):
 
     def _on_failed(self, message: str) -> None:
         self.window.hide_progress()
-        self.window.banners.show_banner("library", f"{message} Try Library ▸ Rescan, or choose another folder.", BannerLevel.ERROR)
+        self.window.banners.show_banner(
+            "library",
+            f"{message} Try Library ▸ Rescan, or choose another folder.",
+            BannerLevel.ERROR,
+        )
         self._run_pending_scan()
 
     def _run_pending_scan(self) -> None:

@@ -242,7 +242,9 @@ class LibraryModel(QAbstractTableModel):
             return COLUMNS[section]
         return None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> str | int | Track | None:
+    def data(
+        self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> str | int | Track | None:
         """Text for the cell (formatted now: only rows on screen are asked for)."""
         if not index.isValid():
             return None

@@ -110,7 +110,9 @@ class MainWindow(QMainWindow):
         queue_layout = QVBoxLayout(queue_page)
         queue_layout.setContentsMargins(0, 4, 0, 0)
         queue_layout.setSpacing(4)
-        self.queue_note = QLabel()  # the DJ's soft notes, e.g. "nearest available" (tooltip: full text)
+        self.queue_note = (
+            QLabel()
+        )  # the DJ's soft notes, e.g. "nearest available" (tooltip: full text)
         self.queue_note.setObjectName("dim")
         self.queue_note.hide()
         queue_header = QHBoxLayout()
@@ -137,8 +139,12 @@ class MainWindow(QMainWindow):
         bottom.addWidget(player_panel, 3)
         bottom.addWidget(queue_panel, 2)
         # The library's columns need the width more than the player's empty space does.
-        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(0, 2 if index == 1 else 3))
-        self.queue_tabs.currentChanged.connect(lambda index: bottom.setStretch(1, 3 if index == 1 else 2))
+        self.queue_tabs.currentChanged.connect(
+            lambda index: bottom.setStretch(0, 2 if index == 1 else 3)
+        )
+        self.queue_tabs.currentChanged.connect(
+            lambda index: bottom.setStretch(1, 3 if index == 1 else 2)
+        )
         lower_layout.addLayout(bottom, 1)  # a taller window shows more of the queue, too
         self.main_splitter.addWidget(lower)
         self.main_splitter.setStretchFactor(0, 3)
@@ -155,7 +161,9 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         self.export_timeline_action = file_menu.addAction("&Export mood timeline…")
         self.export_timeline_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_timeline_action.setToolTip("Save the mood timeline as CSV, with a PNG of the chart")
+        self.export_timeline_action.setToolTip(
+            "Save the mood timeline as CSV, with a PNG of the chart"
+        )
         self.preferences_action = file_menu.addAction("&Preferences…")
         self.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
         self.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
@@ -220,7 +228,14 @@ class MainWindow(QMainWindow):
             action.setData(emotion)
             self.mood_actions.append(action)
         volume_actions = (self.volume_up_action, self.volume_down_action, self.mute_action)
-        for action in (self.play_action, self.next_action, self.previous_action, *volume_actions, auto, *self.mood_actions):
+        for action in (
+            self.play_action,
+            self.next_action,
+            self.previous_action,
+            *volume_actions,
+            auto,
+            *self.mood_actions,
+        ):
             # Window-wide, so they work wherever the focus is (no widget takes Space).
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
@@ -235,7 +250,9 @@ class MainWindow(QMainWindow):
         status = self.statusBar()
         status.setSizeGripEnabled(False)
         self.privacy_label = QLabel()
-        self.privacy_label.setToolTip("Whether the camera is capturing. Camera ▸ Camera on toggles it (Ctrl+K).")
+        self.privacy_label.setToolTip(
+            "Whether the camera is capturing. Camera ▸ Camera on toggles it (Ctrl+K)."
+        )
         self.fps_label = QLabel("— fps")
         self.inference_label = QLabel("— ms inference")
         self.inference_label.setToolTip("Face detection + emotion model time per frame")
@@ -254,14 +271,25 @@ class MainWindow(QMainWindow):
         status.addWidget(self.privacy_label)
         status.addWidget(self.progress)
         status.addWidget(self.progress_cancel)
-        for label in (self.library_label, self.audio_label, self.faces_label, self.inference_label, self.fps_label):
+        for label in (
+            self.library_label,
+            self.audio_label,
+            self.faces_label,
+            self.inference_label,
+            self.fps_label,
+        ):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
             label.setContentsMargins(4, 0, 6, 0)
             status.addPermanentWidget(label)
         self.set_privacy(False)
 
     def _build_shortcuts(self) -> None:
-        self.media_shortcuts: dict[str, list[QShortcut]] = {"toggle": [], "next": [], "previous": [], "pause": []}
+        self.media_shortcuts: dict[str, list[QShortcut]] = {
+            "toggle": [],
+            "next": [],
+            "previous": [],
+            "pause": [],
+        }
         keys = {
             "toggle": (Qt.Key.Key_MediaPlay, Qt.Key.Key_MediaTogglePlayPause),
             "pause": (Qt.Key.Key_MediaPause, Qt.Key.Key_MediaStop),
@@ -281,7 +309,9 @@ class MainWindow(QMainWindow):
         if capturing:
             self.privacy_label.setText(f"<span style='color:#e5484d'>●</span> Capturing: {source}")
         else:
-            self.privacy_label.setText("<span style='color:#3dd68c'>●</span> Camera off: nothing is captured")
+            self.privacy_label.setText(
+                "<span style='color:#3dd68c'>●</span> Camera off: nothing is captured"
+            )
         self.video.set_capturing(capturing, source)
         self.camera_on_action.blockSignals(True)
         self.camera_on_action.setChecked(capturing)
@@ -304,7 +334,9 @@ class MainWindow(QMainWindow):
     def set_stats(self, fps: float, inference_ms: float, faces: int) -> None:
         """Status bar numbers: frames per second, model time per frame, faces in view."""
         self.fps_label.setText(f"{fps:.1f} fps" if fps > 0 else "— fps")
-        self.inference_label.setText(f"{inference_ms:.1f} ms inference" if inference_ms > 0 else "— ms inference")
+        self.inference_label.setText(
+            f"{inference_ms:.1f} ms inference" if inference_ms > 0 else "— ms inference"
+        )
         self.faces_label.setText(f"{faces} face{'s' if faces != 1 else ''}")
 
     def show_progress(self, text: str, done: int, total: int) -> None:

@@ -94,7 +94,9 @@ def describe(
 ) -> MoodView:
     """The window's words for ``snapshot`` (None before the model has read a frame)."""
     state = snapshot.state if snapshot is not None else None
-    in_view = snapshot is not None and state is not MoodState.NO_FACE and any(snapshot.probabilities)
+    in_view = (
+        snapshot is not None and state is not MoodState.NO_FACE and any(snapshot.probabilities)
+    )
     bars = snapshot.probabilities if (capturing and in_view and snapshot is not None) else None
     face_label, face_emotion = None, None
     if capturing and snapshot is not None and in_view:
@@ -106,8 +108,26 @@ def describe(
         else:
             face_label = "Reading…"
 
-    def view(title: str, emotion: Emotion | None, detail: str, badge: Badge | None = None, dim: bool = False) -> MoodView:
-        return MoodView(title, emotion, detail, badge, dim, bars, face_label, face_emotion, state, pinned is not None, capturing)
+    def view(
+        title: str,
+        emotion: Emotion | None,
+        detail: str,
+        badge: Badge | None = None,
+        dim: bool = False,
+    ) -> MoodView:
+        return MoodView(
+            title,
+            emotion,
+            detail,
+            badge,
+            dim,
+            bars,
+            face_label,
+            face_emotion,
+            state,
+            pinned is not None,
+            capturing,
+        )
 
     if pinned is not None:
         return view(pinned.label, pinned, "Picked by you · press 0 for Auto", Badge.PINNED)
@@ -122,7 +142,11 @@ def describe(
             return view("No face", None, "Nobody in view yet")
         if state is MoodState.CAMERA_LOST:
             return view("Camera lost", None, "Reconnecting…")
-        return view("Starting…", None, "Reading your face…" if frames_seen else "Waiting for the first frame")
+        return view(
+            "Starting…",
+            None,
+            "Reading your face…" if frames_seen else "Waiting for the first frame",
+        )
     mood = snapshot.mood
     if state is MoodState.CAMERA_LOST:
         return view(mood.label, mood, f"Camera lost: reconnecting · {_stays(snapshot)}", dim=True)
@@ -130,4 +154,6 @@ def describe(
         return view("No face", mood, f"Nobody in view · {_stays(snapshot)}", dim=True)
     if state is MoodState.UNCERTAIN:
         return view("Uncertain", None, _stays(snapshot).capitalize(), Badge.UNCERTAIN)
-    return view(mood.label, mood, f"{percent(snapshot.confidence)}% sure · {_music_detail(snapshot)}")
+    return view(
+        mood.label, mood, f"{percent(snapshot.confidence)}% sure · {_music_detail(snapshot)}"
+    )

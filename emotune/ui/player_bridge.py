@@ -67,7 +67,9 @@ class PlayerBridge(QObject):
             ),
             dj.connect(DJEvent.MOOD_CHANGED, self._refresh),
             dj.connect(DJEvent.STRATEGY_CHANGED, self._relay(self.strategy_changed)),
-            dj.connect(DJEvent.VOLUME_CHANGED, lambda volume: self.volume_changed.emit(int(volume))),
+            dj.connect(
+                DJEvent.VOLUME_CHANGED, lambda volume: self.volume_changed.emit(int(volume))
+            ),
             dj.connect(DJEvent.NOTICE, self._relay(self.notice)),
         ]
 

@@ -46,7 +46,9 @@ class PlayerControl(QObject):
     state_rendered = Signal(object)  # the DJState just shown (for MPRIS and other listeners)
     output_devices_listed = Signal(list)  # [(id, description)] from the backend, on request
 
-    def __init__(self, window: MainWindow, settings: Settings, parent: QObject | None = None) -> None:
+    def __init__(
+        self, window: MainWindow, settings: Settings, parent: QObject | None = None
+    ) -> None:
         """Connect the panel, the queue, the playback menu and the media keys."""
         super().__init__(parent)
         self.window = window
@@ -84,7 +86,12 @@ class PlayerControl(QObject):
         w.volume_down_action.triggered.connect(lambda: self.step_volume(-VOLUME_STEP))
         w.mute_action.triggered.connect(self.toggle_mute)
         self._unmuted_volume: int | None = None  # the volume to go back to while muted
-        for name, slot in (("toggle", self.toggle), ("pause", self.pause), ("next", self.next), ("previous", self.previous)):
+        for name, slot in (
+            ("toggle", self.toggle),
+            ("pause", self.pause),
+            ("next", self.next),
+            ("previous", self.previous),
+        ):
             for shortcut in w.media_shortcuts[name]:
                 shortcut.activated.connect(slot)
         p.set_volume(settings.get(Setting.VOLUME))
@@ -314,7 +321,20 @@ class PlayerControl(QObject):
         elif current.id != self._shown_entry_id:
             self._show_entry(current)
         panel.set_position(state.position, state.duration)
-        self.window.queue.set_entries([QueueRow(e.track.title, e.track.artist, e.track.emotion, e.reason, e.track.duration, e.user, e.id) for e in state.upcoming])
+        self.window.queue.set_entries(
+            [
+                QueueRow(
+                    e.track.title,
+                    e.track.artist,
+                    e.track.emotion,
+                    e.reason,
+                    e.track.duration,
+                    e.user,
+                    e.id,
+                )
+                for e in state.upcoming
+            ]
+        )
         if not state.notes:
             self.window.set_queue_note("")
         self.position = state.position
@@ -327,7 +347,9 @@ class PlayerControl(QObject):
     def _show_entry(self, entry: QueueEntry) -> None:
         self._shown_entry_id = entry.id
         track = entry.track
-        self.window.player.set_track(track.title, track.artist, track.album, track.emotion, entry.reason, track.duration)
+        self.window.player.set_track(
+            track.title, track.artist, track.album, track.emotion, entry.reason, track.duration
+        )
         self._cover_path = str(track.path)
         if getattr(track, "has_cover", False):
             self.covers.request(track.path)
@@ -346,16 +368,21 @@ class PlayerControl(QObject):
 
     def _on_skipped(self, skip: Skip) -> None:
         name = Path(str(skip.track.path)).name
-        self.window.banners.show_banner("skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", BannerLevel.INFO)
+        self.window.banners.show_banner(
+            "skipped", f"Skipped {name}: {skip.reason}. Playing the next track.", BannerLevel.INFO
+        )
         dismiss_later(self.window, "skipped", 8000)
-
 
     def _on_notice(self, note: Note) -> None:
         """The DJ's notes. A mood with no tracks at all is worth a banner that says what to do;
         softer notes ("nothing very close, using the nearest") go next to the queue instead."""
         if note.kind == EMPTY_MOOD:
             self._empty_mood_note = note
-            self.window.banners.show_banner("library-mood", f"{note.text} Add music for this mood with Library ▸ Choose music folder…", BannerLevel.WARNING)
+            self.window.banners.show_banner(
+                "library-mood",
+                f"{note.text} Add music for this mood with Library ▸ Choose music folder…",
+                BannerLevel.WARNING,
+            )
             dismiss_later(self.window, "library-mood", 15000)
         else:
             self.window.set_queue_note(note.text)

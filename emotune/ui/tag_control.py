@@ -141,7 +141,9 @@ class TagControl(QObject):
         if self._batch_step(path, message):
             return
         self.window.banners.show_banner(
-            "tag", f"Could not tag {Path(path).name}: {message}. The file was not changed.", BannerLevel.ERROR
+            "tag",
+            f"Could not tag {Path(path).name}: {message}. The file was not changed.",
+            BannerLevel.ERROR,
         )
 
     def close(self) -> None:

@@ -49,7 +49,11 @@ def apply_theme(app: QApplication) -> None:
     }
     for role, colour in roles.items():
         palette.setColor(role, colour)
-    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6f7a"))
     app.setPalette(palette)
     app.setStyleSheet(STYLESHEET)

@@ -45,8 +45,7 @@ def export_rows(samples: Sequence[TimelineSample]) -> list[ExportRow]:
         return []
     start = samples[0].t
     return [
-        ExportRow(s.t - start, s.mood, s.music_mood, _state_of(s), s.probabilities)
-        for s in samples
+        ExportRow(s.t - start, s.mood, s.music_mood, _state_of(s), s.probabilities) for s in samples
     ]
 
 

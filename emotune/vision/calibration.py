@@ -45,13 +45,17 @@ def neutral_target(neutral_share: float = 0.55) -> np.ndarray:
     and a softer target keeps the other classes reachable.
     """
     if not 1.0 / NUM_CLASSES < neutral_share < 1.0:
-        raise ValueError(f"neutral_share must be in ({1.0 / NUM_CLASSES:.3f}, 1), got {neutral_share}")
+        raise ValueError(
+            f"neutral_share must be in ({1.0 / NUM_CLASSES:.3f}, 1), got {neutral_share}"
+        )
     target = np.full(NUM_CLASSES, (1.0 - neutral_share) / (NUM_CLASSES - 1))
     target[Emotion.NEUTRAL.value] = neutral_share
     return target
 
 
-def compute_bias(probabilities: np.ndarray, target: np.ndarray | None = None, max_abs: float = 3.0) -> np.ndarray:
+def compute_bias(
+    probabilities: np.ndarray, target: np.ndarray | None = None, max_abs: float = 3.0
+) -> np.ndarray:
     """The logit bias (7,) float32 that maps the mean log-probability of ``probabilities`` (N, 7) to ``target``.
 
     Clipped to ``±max_abs`` nats so one odd recording cannot switch a class off entirely, and
@@ -59,7 +63,9 @@ def compute_bias(probabilities: np.ndarray, target: np.ndarray | None = None, ma
     """
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] != NUM_CLASSES or len(p) == 0:
-        raise CalibrationError(f"expected probabilities of shape (N, {NUM_CLASSES}) with N > 0, got {p.shape}")
+        raise CalibrationError(
+            f"expected probabilities of shape (N, {NUM_CLASSES}) with N > 0, got {p.shape}"
+        )
     target = neutral_target() if target is None else np.asarray(target, dtype=np.float64)
     mean_log = np.log(np.clip(p, 1e-6, 1.0)).mean(axis=0)
     bias = np.log(target) - mean_log
@@ -84,7 +90,9 @@ class Calibration:
 
     logit_bias: np.ndarray
     frames: int
-    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
+    )
     model_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,7 +115,9 @@ class Calibration:
             bias = np.asarray(data["logit_bias"], dtype=np.float32)
             if bias.shape != (NUM_CLASSES,) or not np.all(np.isfinite(bias)):
                 raise CalibrationError(f"logit_bias must be {NUM_CLASSES} finite numbers")
-            return cls(bias, int(data.get("frames", 0)), str(data.get("created", "")), data.get("model_id"))
+            return cls(
+                bias, int(data.get("frames", 0)), str(data.get("created", "")), data.get("model_id")
+            )
         except (KeyError, TypeError, ValueError) as error:
             if isinstance(error, CalibrationError):
                 raise
@@ -121,7 +131,9 @@ class NeutralCalibrator:
     once enough time has passed; then :meth:`result` builds the :class:`Calibration`.
     """
 
-    def __init__(self, duration_s: float = 4.0, min_frames: int = 10, model_id: str | None = None) -> None:
+    def __init__(
+        self, duration_s: float = 4.0, min_frames: int = 10, model_id: str | None = None
+    ) -> None:
         """Record for ``duration_s`` seconds and require at least ``min_frames`` faces."""
         self.duration_s = duration_s
         self.min_frames = min_frames
@@ -165,7 +177,9 @@ class NeutralCalibrator:
                 f"only {len(self._samples)} face frames recorded (need {self.min_frames}); "
                 "look at the camera with a relaxed face and try again"
             )
-        return Calibration(compute_bias(np.stack(self._samples)), len(self._samples), model_id=self.model_id)
+        return Calibration(
+            compute_bias(np.stack(self._samples)), len(self._samples), model_id=self.model_id
+        )
 
 
 # -- storage ----------------------------------------------------------------------------------

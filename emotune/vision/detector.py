@@ -135,7 +135,11 @@ class DetectorConfig:
     can find it again."""
     max_faces: int = 8
     """At most this many faces are returned (largest first)."""
-    cascade_path: str = field(default_factory=lambda: str(Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"))
+    cascade_path: str = field(
+        default_factory=lambda: str(
+            Path(cv2.data.haarcascades) / "haarcascade_frontalface_default.xml"
+        )
+    )
 
 
 class FaceDetector:
@@ -273,10 +277,18 @@ class FaceDetector:
         height, width = frame.shape[:2]
         if frame.ndim == 3:
             # Shrink the colour frame first, then convert: fewer pixels to convert.
-            small = cv2.resize(frame, small_size, interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+            small = (
+                cv2.resize(frame, small_size, interpolation=cv2.INTER_AREA)
+                if scale < 1.0
+                else frame
+            )
             gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
         else:
-            gray = cv2.resize(frame, small_size, interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+            gray = (
+                cv2.resize(frame, small_size, interpolation=cv2.INTER_AREA)
+                if scale < 1.0
+                else frame
+            )
         if whole:
             self._hits.clear()
             low, high = min_side, min(small_size)
@@ -321,7 +333,11 @@ class FaceDetector:
         roi = frame[y0:y1, x0:x1]
         scale = min(1.0, cfg.roi_face_px / float(last.w))
         if scale < 1.0:
-            roi = cv2.resize(roi, (max(1, round(roi.shape[1] * scale)), max(1, round(roi.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+            roi = cv2.resize(
+                roi,
+                (max(1, round(roi.shape[1] * scale)), max(1, round(roi.shape[0] * scale))),
+                interpolation=cv2.INTER_AREA,
+            )
         gray = cv2.cvtColor(roi, cv2.COLOR_BGR2GRAY) if roi.ndim == 3 else roi
         face_px = last.w * scale
         low, high = cfg.roi_size_range

@@ -37,7 +37,9 @@ class VisionOptions:
     """Face detector settings (default: :class:`~emotune.vision.detector.DetectorConfig`)."""
 
 
-def build_pipeline(options: VisionOptions | None = None, classifier: Classifier | None = None) -> FramePipeline:
+def build_pipeline(
+    options: VisionOptions | None = None, classifier: Classifier | None = None
+) -> FramePipeline:
     """A :class:`FramePipeline` with a mood tracker, ready for :meth:`FramePipeline.step`.
 
     Pass ``classifier`` to reuse one that is already loaded (the bench does); otherwise the model

@@ -75,8 +75,13 @@ def native_stderr_without(noise: tuple[str, ...]) -> Iterator[None]:
             sys.stderr.flush()
             os.dup2(saved, STDERR_FD)
             os.close(saved)
-            prefixes = tuple(prefix.encode("utf-8") for prefix in noise)  # the descriptor carries bytes
-            kept = b"".join(line for line in _read_all(capture).splitlines(keepends=True) if not line.startswith(prefixes))
+            prefixes = tuple(
+                prefix.encode("utf-8") for prefix in noise
+            )  # the descriptor carries bytes
+            kept = b"".join(
+                line
+                for line in _read_all(capture).splitlines(keepends=True)
+                if not line.startswith(prefixes)
+            )
             while kept:  # os.write may take only part of a large buffer
                 kept = kept[os.write(STDERR_FD, kept) :]
-

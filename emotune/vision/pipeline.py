@@ -74,7 +74,9 @@ class FaceResult:
             "primary": self.is_primary,
             "emotion": self.emotion.key,
             "confidence": round(self.confidence, 4),
-            "probabilities": {e.key: round(float(p), 4) for e, p in zip(EMOTIONS, self.probabilities, strict=True)},
+            "probabilities": {
+                e.key: round(float(p), 4) for e, p in zip(EMOTIONS, self.probabilities, strict=True)
+            },
         }
 
 
@@ -191,7 +193,9 @@ class FramePipeline:
         t2 = time.perf_counter()
         if crops:
             # One batched call for all faces: per-call overhead dominates for a 48x48 model.
-            raw = np.asarray(self.classifier.predict(np.stack(crops)), dtype=np.float32).reshape(len(crops), -1)
+            raw = np.asarray(self.classifier.predict(np.stack(crops)), dtype=np.float32).reshape(
+                len(crops), -1
+            )
             probs = apply_bias(raw, self.logit_bias) if self.logit_bias is not None else raw
         else:
             raw = probs = np.zeros((0, len(EMOTIONS)), dtype=np.float32)
@@ -221,14 +225,20 @@ class FramePipeline:
             index = int(self.primary(boxes, shape))
         elif self.primary == "center":
             cy, cx = shape[0] / 2.0, shape[1] / 2.0
-            index = min(range(len(boxes)), key=lambda i: (boxes[i].center[0] - cx) ** 2 + (boxes[i].center[1] - cy) ** 2)
+            index = min(
+                range(len(boxes)),
+                key=lambda i: (boxes[i].center[0] - cx) ** 2 + (boxes[i].center[1] - cy) ** 2,
+            )
         else:
             index = max(range(len(boxes)), key=lambda i: boxes[i].area)
             # Stickiness: two similar-sized faces must not take turns driving the mood, so the
             # previous primary keeps the role unless another face is clearly (30%) larger.
             if self._last_primary is not None:
                 same = max(range(len(boxes)), key=lambda i: boxes[i].iou(self._last_primary))  # type: ignore[arg-type]
-                if boxes[same].iou(self._last_primary) > 0.3 and boxes[index].area < 1.3 * boxes[same].area:
+                if (
+                    boxes[same].iou(self._last_primary) > 0.3
+                    and boxes[index].area < 1.3 * boxes[same].area
+                ):
                     index = same
         self._last_primary = boxes[index]
         return index
@@ -249,7 +259,9 @@ class FramePipeline:
         mood = None
         if self.tracker is not None:
             primary = next((f for f in faces if f.is_primary), None)
-            mood = self.tracker.update(None if primary is None else primary.probabilities, frame.timestamp)
+            mood = self.tracker.update(
+                None if primary is None else primary.probabilities, frame.timestamp
+            )
         latency = (time.monotonic() - frame.captured_at) * 1e3
         assert self.last_timings is not None
         return StepResult(frame, faces, self.last_timings, mood, latency)

@@ -56,5 +56,7 @@ def to_model_input(faces: np.ndarray) -> np.ndarray:
     if batch.ndim == 2:
         batch = batch[None]
     if batch.ndim != 3 or batch.shape[1:] != (FACE_SIZE, FACE_SIZE):
-        raise ValueError(f"expected faces of shape (N, {FACE_SIZE}, {FACE_SIZE}), got {batch.shape}")
+        raise ValueError(
+            f"expected faces of shape (N, {FACE_SIZE}, {FACE_SIZE}), got {batch.shape}"
+        )
     return batch.astype(np.float32)[..., None]

@@ -28,7 +28,9 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
+IMAGE_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"}
+)
 """File suffixes treated as still images (everything else that exists is tried as video)."""
 
 
@@ -291,7 +293,9 @@ class CameraSource(FrameSource):
         return None
 
     def _lose(self) -> None:
-        log.warning("camera %d lost after %d failed reads; reconnecting", self.index, self._failures)
+        log.warning(
+            "camera %d lost after %d failed reads; reconnecting", self.index, self._failures
+        )
         self._release()
         self.status = SourceStatus.LOST
         self._backoff = self.backoff_initial
@@ -486,7 +490,9 @@ class ImageSource(FrameSource):
     source); timestamps advance by ``1/fps`` per frame.
     """
 
-    def __init__(self, path: str | Path, *, repeat: bool = False, fps: float = 10.0, realtime: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, repeat: bool = False, fps: float = 10.0, realtime: bool = False
+    ) -> None:
         """Describe image ``path``; it is decoded on :meth:`open`."""
         super().__init__()
         self.path = Path(path)
@@ -539,9 +545,13 @@ class FolderSource(FrameSource):
     def _open(self) -> None:
         if not self.path.is_dir():
             raise SourceError(f"folder not found: {self.path}")
-        self.files = sorted(p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        self.files = sorted(
+            p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        )
         if not self.files:
-            raise SourceError(f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {self.path}")
+            raise SourceError(
+                f"no images ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {self.path}"
+            )
         self._position = 0
 
     def _read(self) -> Frame | None:
@@ -628,7 +638,9 @@ def open_source(spec: str | int | Path, **options: Any) -> FrameSource:
         if path.suffix.lower() in IMAGE_SUFFIXES:
             return ImageSource(path, **options)
         return VideoFileSource(path, **options)
-    raise SourceError(f"no such camera, file or folder: {text!r} (cameras are given by number, e.g. 0)")
+    raise SourceError(
+        f"no such camera, file or folder: {text!r} (cameras are given by number, e.g. 0)"
+    )
 
 
 class MemorySource(FrameSource):
@@ -640,7 +652,14 @@ class MemorySource(FrameSource):
     moment the frame was due, so ``StepResult.latency_ms`` is true capture-to-result latency.
     """
 
-    def __init__(self, frames: Iterable[np.ndarray], *, fps: float = 30.0, realtime: bool = False, description: str = "memory") -> None:
+    def __init__(
+        self,
+        frames: Iterable[np.ndarray],
+        *,
+        fps: float = 30.0,
+        realtime: bool = False,
+        description: str = "memory",
+    ) -> None:
         """Wrap ``frames``; nothing is copied until read."""
         super().__init__()
         self._source = frames

@@ -473,6 +473,8 @@ def analyze_many(
     return results
 
 
-if __name__ == "__main__":  # `python -m emotune.music.library.analysis`: warm the JIT cache (make setup)
+if (
+    __name__ == "__main__"
+):  # `python -m emotune.music.library.analysis`: warm the JIT cache (make setup)
     ok, why = availability()
     print(f"analysis warmed up in {warm_up():.1f} s" if ok else f"analysis unavailable: {why}")

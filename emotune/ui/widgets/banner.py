@@ -43,7 +43,14 @@ class Banner(QFrame):
 
     closed = Signal(str)
 
-    def __init__(self, key: str, text: str, level: BannerLevel = BannerLevel.WARNING, action: tuple[str, Callable[[], None]] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        text: str,
+        level: BannerLevel = BannerLevel.WARNING,
+        action: tuple[str, Callable[[], None]] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         """Build a banner; ``action`` is (button text, callback)."""
         super().__init__(parent)
         if level not in LEVELS:
@@ -52,7 +59,9 @@ class Banner(QFrame):
         self.level = level
         background, border, symbol = LEVELS[level]
         self.setObjectName("banner")
-        self.setStyleSheet(f"QFrame#banner {{ background: {background}; border: 1px solid {border}; border-radius: 6px; }}")
+        self.setStyleSheet(
+            f"QFrame#banner {{ background: {background}; border: 1px solid {border}; border-radius: 6px; }}"
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 4, 4)
         icon = QLabel(symbol, self)
@@ -98,7 +107,13 @@ class BannerArea(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.hide()
 
-    def show_banner(self, key: str, text: str, level: BannerLevel = BannerLevel.WARNING, action: tuple[str, Callable[[], None]] | None = None) -> Banner:
+    def show_banner(
+        self,
+        key: str,
+        text: str,
+        level: BannerLevel = BannerLevel.WARNING,
+        action: tuple[str, Callable[[], None]] | None = None,
+    ) -> Banner:
         """Show (or replace) the banner for ``key``."""
         self.dismiss(key)
         banner = Banner(key, text, level, action, self)

@@ -35,14 +35,18 @@ class CoverArt(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
         """Draw the cover or the placeholder."""
         painter = QPainter(self)
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
         rect = QRectF(self.rect())
         path = QPainterPath()
         path.addRoundedRect(rect, 8, 8)
         painter.setClipPath(path)
         if self._image is not None:
             side = min(self._image.width(), self._image.height())
-            source = QRectF((self._image.width() - side) / 2, (self._image.height() - side) / 2, side, side)
+            source = QRectF(
+                (self._image.width() - side) / 2, (self._image.height() - side) / 2, side, side
+            )
             painter.drawImage(rect, self._image, source)
         else:
             base = QColor(self._emotion.colour) if self._emotion else theme.PANEL_LIGHT
@@ -52,7 +56,11 @@ class CoverArt(QWidget):
             painter.fillRect(rect, gradient)
             if self._emotion is not None:
                 icon = int(rect.width() * 0.5)
-                painter.drawPixmap(int(rect.center().x() - icon / 2), int(rect.center().y() - icon / 2), emotion_pixmap(self._emotion, icon, self.devicePixelRatioF()))
+                painter.drawPixmap(
+                    int(rect.center().x() - icon / 2),
+                    int(rect.center().y() - icon / 2),
+                    emotion_pixmap(self._emotion, icon, self.devicePixelRatioF()),
+                )
             else:
                 painter.setPen(theme.TEXT_DIM)
                 painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "♪")

@@ -38,13 +38,18 @@ class ElidedLabel(QWidget):
 
     def visible_text(self) -> str:
         """What is drawn at the current width (for tests)."""
-        return QFontMetrics(self.font()).elidedText(self._text, Qt.TextElideMode.ElideRight, self.width())
+        return QFontMetrics(self.font()).elidedText(
+            self._text, Qt.TextElideMode.ElideRight, self.width()
+        )
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         """Room for a few characters."""
         metrics = QFontMetrics(self.font())
         shown = self._text[: self.MIN_CHARS] + ("…" if len(self._text) > self.MIN_CHARS else "")
-        return QSize(min(metrics.horizontalAdvance(shown), metrics.horizontalAdvance("M" * self.MIN_CHARS)), metrics.height())
+        return QSize(
+            min(metrics.horizontalAdvance(shown), metrics.horizontalAdvance("M" * self.MIN_CHARS)),
+            metrics.height(),
+        )
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         """The whole text on one line."""
@@ -59,5 +64,9 @@ class ElidedLabel(QWidget):
         if self._dim:
             colour.setAlpha(165)
         painter.setPen(colour)
-        painter.drawText(self.rect(), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.visible_text())
+        painter.drawText(
+            self.rect(),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self.visible_text(),
+        )
         painter.end()

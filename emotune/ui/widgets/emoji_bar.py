@@ -26,14 +26,18 @@ class EmojiBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.auto_button = self._make_button("Auto (camera)", "Follow the mood the camera reads (key 0)")
-        self.auto_button.setIcon(text_icon("\U0001F4F7", 24))
+        self.auto_button = self._make_button(
+            "Auto (camera)", "Follow the mood the camera reads (key 0)"
+        )
+        self.auto_button.setIcon(text_icon("\U0001f4f7", 24))
         self.auto_button.setIconSize(QSize(22, 22))
         self.group.addButton(self.auto_button, AUTO_ID)
         layout.addWidget(self.auto_button, 3)
         self.buttons: dict[Emotion, QToolButton] = {}
         for number, emotion in enumerate(EMOTIONS, start=1):
-            button = self._make_button(emotion.label, f"Play {emotion.label.lower()} music now and keep it (key {number})")
+            button = self._make_button(
+                emotion.label, f"Play {emotion.label.lower()} music now and keep it (key {number})"
+            )
             button.setIcon(emotion_icon(emotion, 24))
             button.setIconSize(QSize(22, 22))
             self.group.addButton(button, emotion.value)
@@ -72,6 +76,10 @@ class EmojiBar(QWidget):
         for number, (emotion, button) in enumerate(self.buttons.items(), start=1):
             n = int(counts.get(emotion, 0))
             if n:
-                button.setToolTip(f"Play {emotion.label.lower()} music now and keep it (key {number}) · {n} tracks")
+                button.setToolTip(
+                    f"Play {emotion.label.lower()} music now and keep it (key {number}) · {n} tracks"
+                )
             else:
-                button.setToolTip(f"No {emotion.label.lower()} tracks in your library yet (key {number}); nearby moods will be used")
+                button.setToolTip(
+                    f"No {emotion.label.lower()} tracks in your library yet (key {number}); nearby moods will be used"
+                )

@@ -63,8 +63,16 @@ class EmotionChip(QWidget):
         font = self._font()
         metrics = QFontMetrics(font)
         icon = metrics.height()
-        painter.drawPixmap(int(rect.left() + 6), int(rect.center().y() - icon / 2), emotion_pixmap(self._emotion, icon, self.devicePixelRatioF()))
+        painter.drawPixmap(
+            int(rect.left() + 6),
+            int(rect.center().y() - icon / 2),
+            emotion_pixmap(self._emotion, icon, self.devicePixelRatioF()),
+        )
         painter.setFont(font)
         painter.setPen(QColor("white"))
-        painter.drawText(rect.adjusted(icon + 10, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self._emotion.label)
+        painter.drawText(
+            rect.adjusted(icon + 10, 0, -6, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            self._emotion.label,
+        )
         painter.end()

@@ -61,7 +61,9 @@ class MoodHeader(QWidget):
             return
         self.view = view
         if view.emotion is not None:
-            self.icon.setPixmap(emotion_pixmap(view.emotion, 36, self.devicePixelRatioF(), grey=view.dim))
+            self.icon.setPixmap(
+                emotion_pixmap(view.emotion, 36, self.devicePixelRatioF(), grey=view.dim)
+            )
         else:
             self.icon.clear()
         self.name.setText(view.title)

@@ -83,10 +83,17 @@ class PlayerPanel(QWidget):
         # Clicks on the groove change the value without a press/release pair: seek on those too.
         self.seek.valueChanged.connect(self._seek_value_changed)
 
-        self.previous_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward), "Previous track (Ctrl+Left)")
-        self.play_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play (Space)")
+        self.previous_button = self._tool(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
+            "Previous track (Ctrl+Left)",
+        )
+        self.play_button = self._tool(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay), "Play (Space)"
+        )
         self.play_button.setIconSize(QSize(26, 26))
-        self.next_button = self._tool(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Next track (Ctrl+Right)")
+        self.next_button = self._tool(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Next track (Ctrl+Right)"
+        )
         self.previous_button.clicked.connect(self.previous_clicked)
         self.play_button.clicked.connect(self.play_pause_clicked)
         self.next_button.clicked.connect(self.next_clicked)
@@ -96,7 +103,9 @@ class PlayerPanel(QWidget):
         self.state_label.setObjectName("dim")
         self.state_label.setAccessibleName("Playback state")
         volume_icon = QLabel(self)
-        volume_icon.setPixmap(style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(18, 18))
+        volume_icon.setPixmap(
+            style.standardIcon(QStyle.StandardPixmap.SP_MediaVolume).pixmap(18, 18)
+        )
         self.volume = QSlider(Qt.Orientation.Horizontal, self)
         self.volume.setRange(0, 100)
         self.volume.setToolTip("Volume")
@@ -113,7 +122,9 @@ class PlayerPanel(QWidget):
         self.strategy.setToolTip("How the music answers your mood")
         self.strategy.setAccessibleName("Strategy")
         self.strategy.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.strategy.currentIndexChanged.connect(lambda i: self.strategy_changed.emit(self.strategy.itemData(i)))
+        self.strategy.currentIndexChanged.connect(
+            lambda i: self.strategy_changed.emit(self.strategy.itemData(i))
+        )
 
         heading = QHBoxLayout()
         heading.setSpacing(8)
@@ -164,7 +175,15 @@ class PlayerPanel(QWidget):
 
     # -- state in ----------------------------------------------------------------------------
 
-    def set_track(self, title: str | None, artist: str = "", album: str = "", emotion: Emotion | None = None, reason: str = "", duration: float | None = None) -> None:
+    def set_track(
+        self,
+        title: str | None,
+        artist: str = "",
+        album: str = "",
+        emotion: Emotion | None = None,
+        reason: str = "",
+        duration: float | None = None,
+    ) -> None:
         """Show a track (``title`` ``None``: nothing playing)."""
         if title is None:
             self.title.setText("Nothing playing")
@@ -175,7 +194,9 @@ class PlayerPanel(QWidget):
             self.set_position(0.0, None)
             return
         self.title.setText(title)
-        self.artist.setText(" · ".join(part for part in (artist or "Unknown artist", album) if part))
+        self.artist.setText(
+            " · ".join(part for part in (artist or "Unknown artist", album) if part)
+        )
         self.reason.setText(reason)
         self.chip.set_emotion(emotion)
         self.cover.set_cover(None, emotion)
@@ -188,7 +209,9 @@ class PlayerPanel(QWidget):
     def set_playing(self, playing: bool) -> None:
         """Switch the play button between play and pause."""
         self._playing = playing
-        pixmap = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        pixmap = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setToolTip("Pause (Space)" if playing else "Play (Space)")
 

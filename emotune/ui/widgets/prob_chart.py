@@ -62,7 +62,10 @@ class ProbabilityChart(QWidget):
         if not self._active:
             return "No face: nothing to read"
         heading = "How sure EmoTune is of each mood, from the last second or two of your face:"
-        return "\n".join([heading] + [f"{e.label}: {percent(p)}%" for e, p in zip(EMOTIONS, self._shown, strict=True)])
+        return "\n".join(
+            [heading]
+            + [f"{e.label}: {percent(p)}%" for e, p in zip(EMOTIONS, self._shown, strict=True)]
+        )
 
     # -- geometry --------------------------------------------------------------------------
 
@@ -106,13 +109,21 @@ class ProbabilityChart(QWidget):
                 painter.setBrush(QColor(255, 255, 255, 18))
                 painter.drawRoundedRect(QRectF(rect.left(), top + 1, rect.width(), row_h - 2), 5, 5)
             x = rect.left() + 2
-            painter.drawPixmap(int(x), int(mid - icon / 2), emotion_pixmap(emotion, icon, dpr, grey=not self._active))
+            painter.drawPixmap(
+                int(x),
+                int(mid - icon / 2),
+                emotion_pixmap(emotion, icon, dpr, grey=not self._active),
+            )
             x += icon + 6
             painter.setPen(theme.TEXT if (is_leader or not self._active) else theme.TEXT_DIM)
             bold = QFont(font)
             bold.setBold(is_leader)
             painter.setFont(bold)
-            painter.drawText(QRectF(x, top, label_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, emotion.label)
+            painter.drawText(
+                QRectF(x, top, label_w, row_h),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                emotion.label,
+            )
             x += label_w
             bar_w = max(10.0, rect.right() - pct_w - x - 4)
             bar_h = max(6.0, min(18.0, row_h * 0.55))
@@ -130,6 +141,10 @@ class ProbabilityChart(QWidget):
                 painter.drawRoundedRect(fill, bar_h / 2, bar_h / 2)
             painter.setPen(theme.TEXT if is_leader else theme.TEXT_DIM)
             text = f"{percent(value):d}%" if self._active else "–"
-            painter.drawText(QRectF(rect.right() - pct_w, top, pct_w, row_h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
+            painter.drawText(
+                QRectF(rect.right() - pct_w, top, pct_w, row_h),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                text,
+            )
             painter.setFont(font)
         painter.end()

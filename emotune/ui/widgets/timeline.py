@@ -25,7 +25,9 @@ from emotune.ui import theme
 from emotune.ui.icons import emotion_pixmap
 
 GAP_S = 3.0
-LOG_LIMIT = 4 * 3600 * 2  # samples kept for File ▸ Export: four hours at the controller's 2 per second
+LOG_LIMIT = (
+    4 * 3600 * 2
+)  # samples kept for File ▸ Export: four hours at the controller's 2 per second
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class MoodTimeline(QWidget):
         super().__init__(parent)
         self.window_s = float(window_s)
         self._samples: deque[TimelineSample] = deque()
-        self._log: deque[TimelineSample] = deque(maxlen=LOG_LIMIT)  # longer than the view, for export
+        self._log: deque[TimelineSample] = deque(
+            maxlen=LOG_LIMIT
+        )  # longer than the view, for export
         self._clock = time.monotonic
         self._scroll = QTimer(self)
         self._scroll.setInterval(1000)  # one pixel column per ~second is plenty for 5 minutes
@@ -57,7 +61,9 @@ class MoodTimeline(QWidget):
         self._scroll.start()
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setAccessibleName("Mood timeline")
-        self.setToolTip(f"Mood over the last {self.window_s / 60:.0f} minutes: how sure EmoTune was of each mood (area) and the mood it showed (top band)")
+        self.setToolTip(
+            f"Mood over the last {self.window_s / 60:.0f} minutes: how sure EmoTune was of each mood (area) and the mood it showed (top band)"
+        )
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         """Enough height for the band, a thin area and the axis labels."""
@@ -117,13 +123,19 @@ class MoodTimeline(QWidget):
         plot = QRectF(6, 4, self.width() - 12, self.height() - axis_h - 6)
         band_h = min(16.0, max(10.0, plot.height() * 0.28))
         band = QRectF(plot.left(), plot.top(), plot.width(), band_h)
-        area = QRectF(plot.left(), band.bottom() + 3, plot.width(), plot.bottom() - band.bottom() - 3)
+        area = QRectF(
+            plot.left(), band.bottom() + 3, plot.width(), plot.bottom() - band.bottom() - 3
+        )
         now = self._clock()
         self._draw_axis(painter, plot, axis_h, now, metrics)
         samples = [s for s in self._samples if s.t >= now - self.window_s - GAP_S]
         if not samples:
             painter.setPen(theme.TEXT_DIM)
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "The mood timeline fills in as the camera watches")
+            painter.drawText(
+                area,
+                Qt.AlignmentFlag.AlignCenter,
+                "The mood timeline fills in as the camera watches",
+            )
             painter.end()
             return
         painter.save()
@@ -136,7 +148,9 @@ class MoodTimeline(QWidget):
     def _x(self, plot: QRectF, t: float, now: float) -> float:
         return plot.right() - (now - t) / self.window_s * plot.width()
 
-    def _draw_axis(self, painter: QPainter, plot: QRectF, axis_h: float, now: float, metrics: QFontMetrics) -> None:
+    def _draw_axis(
+        self, painter: QPainter, plot: QRectF, axis_h: float, now: float, metrics: QFontMetrics
+    ) -> None:
         minutes = int(self.window_s // 60)
         step = 1 if minutes <= 6 else 2
         painter.setPen(QColor(255, 255, 255, 28))
@@ -148,7 +162,11 @@ class MoodTimeline(QWidget):
             width = metrics.horizontalAdvance(label)
             left = min(max(plot.left(), x - width / 2), plot.right() - width)
             painter.setPen(theme.TEXT_DIM)
-            painter.drawText(QRectF(left, plot.bottom() + 2, width + 2, axis_h), Qt.AlignmentFlag.AlignLeft, label)
+            painter.drawText(
+                QRectF(left, plot.bottom() + 2, width + 2, axis_h),
+                Qt.AlignmentFlag.AlignLeft,
+                label,
+            )
 
     @staticmethod
     def _runs(samples: list[TimelineSample]) -> list[list[TimelineSample]]:
@@ -166,22 +184,32 @@ class MoodTimeline(QWidget):
             runs.append(current)
         return runs
 
-    def _draw_area(self, painter: QPainter, area: QRectF, samples: list[TimelineSample], now: float) -> None:
+    def _draw_area(
+        self, painter: QPainter, area: QRectF, samples: list[TimelineSample], now: float
+    ) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
         for run in self._runs(samples):
             xs = [self._x(area, s.t, now) for s in run]
             lower = [0.0] * len(run)
             for k, emotion in enumerate(EMOTIONS):
                 upper = [lo + s.probabilities[k] for lo, s in zip(lower, run, strict=True)]
-                points = [QPointF(x, area.bottom() - u * area.height()) for x, u in zip(xs, upper, strict=True)]
-                points += [QPointF(x, area.bottom() - lo * area.height()) for x, lo in zip(reversed(xs), reversed(lower), strict=True)]
+                points = [
+                    QPointF(x, area.bottom() - u * area.height())
+                    for x, u in zip(xs, upper, strict=True)
+                ]
+                points += [
+                    QPointF(x, area.bottom() - lo * area.height())
+                    for x, lo in zip(reversed(xs), reversed(lower), strict=True)
+                ]
                 colour = QColor(emotion.colour)
                 colour.setAlpha(190)
                 painter.setBrush(colour)
                 painter.drawPolygon(QPolygonF(points))
                 lower = upper
 
-    def _draw_band(self, painter: QPainter, band: QRectF, samples: list[TimelineSample], now: float) -> None:
+    def _draw_band(
+        self, painter: QPainter, band: QRectF, samples: list[TimelineSample], now: float
+    ) -> None:
         previous: Emotion | None = None
         markers: list[tuple[float, Emotion]] = []
         for i, sample in enumerate(samples):
@@ -199,7 +227,9 @@ class MoodTimeline(QWidget):
                 colour.setAlpha(90)
             painter.fillRect(rect, colour)
             if sample.pinned:
-                painter.fillRect(rect, QBrush(QColor(255, 255, 255, 90), Qt.BrushStyle.BDiagPattern))
+                painter.fillRect(
+                    rect, QBrush(QColor(255, 255, 255, 90), Qt.BrushStyle.BDiagPattern)
+                )
             if sample.mood is not previous:
                 markers.append((x0, sample.mood))
             previous = sample.mood
@@ -208,5 +238,9 @@ class MoodTimeline(QWidget):
         for x, emotion in markers:
             if x - last_x < icon + 2:
                 continue  # too crowded: skip the emoji, the colour still shows the change
-            painter.drawPixmap(int(max(band.left(), x)), int(band.top()), emotion_pixmap(emotion, icon, self.devicePixelRatioF()))
+            painter.drawPixmap(
+                int(max(band.left(), x)),
+                int(band.top()),
+                emotion_pixmap(emotion, icon, self.devicePixelRatioF()),
+            )
             last_x = x

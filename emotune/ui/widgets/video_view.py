@@ -32,7 +32,9 @@ from emotune.ui.mood_view import MoodView, percent
 class VideoView(QWidget):
     """Paints the latest frame, its faces and a camera on/off indicator."""
 
-    first_frame_painted = Signal()  # once, when a camera picture is first on screen (start-up timing)
+    first_frame_painted = (
+        Signal()
+    )  # once, when a camera picture is first on screen (start-up timing)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         """Create a view showing the "starting" message."""
@@ -92,13 +94,20 @@ class VideoView(QWidget):
         if self._image is None or self._image.isNull():
             return QRectF()
         size = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        return QRectF((self.width() - size.width()) / 2, (self.height() - size.height()) / 2, size.width(), size.height())
+        return QRectF(
+            (self.width() - size.width()) / 2,
+            (self.height() - size.height()) / 2,
+            size.width(),
+            size.height(),
+        )
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt API)
         """Draw picture, boxes, labels and indicators."""
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#0d0e11"))
-        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setRenderHints(
+            QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform
+        )
         target = self.image_rect()
         if not target.isEmpty():
             painter.drawImage(target, self._image)
@@ -131,10 +140,17 @@ class VideoView(QWidget):
         if face.is_primary and self._primary_label is not None:
             return self._primary_label
         emotion = face.emotion
-        return None if emotion is None else (emotion, f"{emotion.label} {percent(face.confidence)}%")
+        return (
+            None if emotion is None else (emotion, f"{emotion.label} {percent(face.confidence)}%")
+        )
 
     def _draw_face(self, painter: QPainter, face: FaceBox, target: QRectF, scale: float) -> None:
-        box = QRectF(target.left() + face.x * scale, target.top() + face.y * scale, face.w * scale, face.h * scale)
+        box = QRectF(
+            target.left() + face.x * scale,
+            target.top() + face.y * scale,
+            face.w * scale,
+            face.h * scale,
+        )
         label_of = self._label_of(face)
         emotion = label_of[0] if label_of is not None else None
         colour = QColor(emotion.colour) if emotion is not None else QColor("#8b8d98")
@@ -162,17 +178,29 @@ class VideoView(QWidget):
         painter.setBrush(colour)
         painter.drawRoundedRect(label, 4, 4)
         if emotion is not None:
-            painter.drawPixmap(int(label.left() + 4), int(label.top() + 3), emotion_pixmap(emotion, icon, self.devicePixelRatioF()))
+            painter.drawPixmap(
+                int(label.left() + 4),
+                int(label.top() + 3),
+                emotion_pixmap(emotion, icon, self.devicePixelRatioF()),
+            )
         painter.setFont(font)
         painter.setPen(QColor("white"))
-        painter.drawText(label.adjusted(icon + 7, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        painter.drawText(
+            label.adjusted(icon + 7, 0, 0, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            text,
+        )
 
     def _draw_message(self, painter: QPainter) -> None:
         painter.setPen(theme.TEXT_DIM)
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         painter.setFont(font)
-        painter.drawText(QRectF(self.rect()).adjusted(16, 16, -16, -16), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message or "No picture")
+        painter.drawText(
+            QRectF(self.rect()).adjusted(16, 16, -16, -16),
+            Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+            self._message or "No picture",
+        )
 
     def _draw_indicator(self, painter: QPainter) -> None:
         """Top-right pill: red "CAMERA ON" while capturing, green "CAMERA OFF" otherwise."""
@@ -196,4 +224,8 @@ class VideoView(QWidget):
         painter.drawEllipse(QPointF(pill.left() + 11, pill.center().y()), 4.5, 4.5)
         painter.setFont(font)
         painter.setPen(QColor("white"))
-        painter.drawText(pill.adjusted(20, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        painter.drawText(
+            pill.adjusted(20, 0, -6, 0),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            text,
+        )

@@ -142,7 +142,11 @@ def frame_to_qimage(image_bgr: np.ndarray, max_width: int) -> tuple[QImage, floa
     height, width = image_bgr.shape[:2]
     scale = min(1.0, max_width / float(width)) if width else 1.0
     if scale < 1.0:
-        image_bgr = cv2.resize(image_bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        image_bgr = cv2.resize(
+            image_bgr,
+            (max(1, round(width * scale)), max(1, round(height * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
     if image_bgr.ndim == 2:
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_GRAY2RGB)
     elif image_bgr.shape[2] == 4:
@@ -159,7 +163,9 @@ class VisionWorker(QObject):
     """Owns source, pipeline and tracker; runs :meth:`run` in its QThread."""
 
     frame_ready = Signal(object)  # FrameUpdate
-    mood_update = Signal(object)  # MoodEvent (frozen, plain data): shown/music mood and state changes
+    mood_update = Signal(
+        object
+    )  # MoodEvent (frozen, plain data): shown/music mood and state changes
     source_opened = Signal(object)  # SourceInfo
     source_problem = Signal(object, str)  # SourceProblem, message for the user
     capture_stopped = Signal()  # the source was released: nothing is being captured
@@ -253,7 +259,10 @@ class VisionWorker(QObject):
                 self._step()
         except Exception as error:  # never let the thread die silently
             log.exception("vision worker crashed")
-            self.source_problem.emit(SourceProblem.CRASHED, f"The camera worker stopped unexpectedly ({error}). Choose a source again from the Camera menu.")
+            self.source_problem.emit(
+                SourceProblem.CRASHED,
+                f"The camera worker stopped unexpectedly ({error}). Choose a source again from the Camera menu.",
+            )
         finally:
             self._close_source()
             self.finished.emit()
@@ -301,8 +310,12 @@ class VisionWorker(QObject):
             self.capture_stopped.emit()
             return
         self._source = source
-        self._unsubscribe = source.add_listener(self._on_source_event) if hasattr(source, "add_listener") else None
-        self._source_info = SourceInfo(spec, str(getattr(source, "description", spec)), is_camera_spec(spec))
+        self._unsubscribe = (
+            source.add_listener(self._on_source_event) if hasattr(source, "add_listener") else None
+        )
+        self._source_info = SourceInfo(
+            spec, str(getattr(source, "description", spec)), is_camera_spec(spec)
+        )
         if self._pipeline is not None:
             self._pipeline.reset()
             if self._pipeline.tracker is not None:
@@ -325,13 +338,22 @@ class VisionWorker(QObject):
         from emotune.vision.sources import SourceEvent
 
         if event is SourceEvent.CAMERA_LOST:
-            self.source_problem.emit(SourceProblem.CAMERA_LOST, "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.")
+            self.source_problem.emit(
+                SourceProblem.CAMERA_LOST,
+                "The camera stopped sending pictures. Reconnecting…; check the cable, or pick another source in the Camera menu.",
+            )
         elif event is SourceEvent.RECONNECTED:
             self.source_problem.emit(SourceProblem.RECONNECTED, "The camera is back.")
         elif event is SourceEvent.LOOPED:
-            self.source_problem.emit(SourceProblem.RESTARTED, f"{getattr(source, 'description', 'The video')}: video restarted")
+            self.source_problem.emit(
+                SourceProblem.RESTARTED,
+                f"{getattr(source, 'description', 'The video')}: video restarted",
+            )
         elif event is SourceEvent.END_OF_STREAM:
-            self.source_problem.emit(SourceProblem.ENDED, f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.")
+            self.source_problem.emit(
+                SourceProblem.ENDED,
+                f"{getattr(source, 'description', 'The source')} has no more frames. Open another source from the Camera menu.",
+            )
 
     def _load_pipeline(self) -> None:
         try:
@@ -339,7 +361,10 @@ class VisionWorker(QObject):
         except Exception as error:
             log.warning("emotion model unavailable: %s", error)
             self._pipeline_failed = True
-            self.model_status.emit(False, f"The emotion model could not be loaded: {error}. The picture is shown, and moods can be picked with the emoji buttons.")
+            self.model_status.emit(
+                False,
+                f"The emotion model could not be loaded: {error}. The picture is shown, and moods can be picked with the emoji buttons.",
+            )
             return
         self._pipeline = pipeline
         tracker = getattr(pipeline, "tracker", None)
@@ -367,7 +392,12 @@ class VisionWorker(QObject):
             if self._calibrator is not None:
                 self._feed_calibration(result.primary, result.frame.timestamp)
             t = result.timings
-            timings = {"detect_ms": t.detect_ms, "crop_ms": t.crop_ms, "classify_ms": t.classify_ms, "total_ms": t.total_ms}
+            timings = {
+                "detect_ms": t.detect_ms,
+                "crop_ms": t.crop_ms,
+                "classify_ms": t.classify_ms,
+                "total_ms": t.total_ms,
+            }
             self._emit_frame(result.frame, result.faces, result.mood, timings)
         self.frames_processed += 1
         # Sources that do not pace themselves (fakes, fast folders) must not spin a core.
@@ -387,7 +417,13 @@ class VisionWorker(QObject):
         elif status is not SourceStatus.LOST:
             time.sleep(0.01)  # a dropped read: do not spin
 
-    def _emit_frame(self, frame: Frame, faces: Sequence[FaceResult], mood: MoodSnapshot | None, timings: dict[str, float]) -> None:
+    def _emit_frame(
+        self,
+        frame: Frame,
+        faces: Sequence[FaceResult],
+        mood: MoodSnapshot | None,
+        timings: dict[str, float],
+    ) -> None:
         with self._in_flight_lock:
             if self._in_flight >= self.max_in_flight:
                 self.frames_dropped += 1
@@ -411,17 +447,31 @@ class VisionWorker(QObject):
             fps = 1.0 / max(1e-3, now - self._last_frame_at)
         self._last_frame_at = now
         self.frame_ready.emit(
-            FrameUpdate(image, boxes, mood, fps, timings.get("total_ms", 0.0), timings, int(frame.index), float(getattr(frame, "captured_at", now)))
+            FrameUpdate(
+                image,
+                boxes,
+                mood,
+                fps,
+                timings.get("total_ms", 0.0),
+                timings,
+                int(frame.index),
+                float(getattr(frame, "captured_at", now)),
+            )
         )
 
     # -- neutral calibration (worker thread) ---------------------------------------------------
 
     def _start_calibration(self, seconds: float) -> None:
         if self._pipeline is None:
-            self.calibration_finished.emit(False, "Calibration needs the camera and the emotion model running. Switch the camera on and try again.")
+            self.calibration_finished.emit(
+                False,
+                "Calibration needs the camera and the emotion model running. Switch the camera on and try again.",
+            )
             return
         if self._source is None:
-            self.calibration_finished.emit(False, "The camera is off. Switch it on (Camera ▸ Camera on) and try again.")
+            self.calibration_finished.emit(
+                False, "The camera is off. Switch it on (Camera ▸ Camera on) and try again."
+            )
             return
         from emotune.vision.calibration import NeutralCalibrator
 
@@ -454,4 +504,7 @@ class VisionWorker(QObject):
             return
         save_calibration(calibration)
         self._pipeline.set_logit_bias(calibration.logit_bias)
-        self.calibration_finished.emit(True, f"Calibrated on {calibration.frames} frames: your resting face now reads as neutral.")
+        self.calibration_finished.emit(
+            True,
+            f"Calibrated on {calibration.frames} frames: your resting face now reads as neutral.",
+        )

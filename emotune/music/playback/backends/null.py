@@ -251,4 +251,3 @@ class NullBackend(PlayerBackend):
     @volume.setter
     def volume(self, value: int) -> None:
         self._volume = clamp_volume(value)
-

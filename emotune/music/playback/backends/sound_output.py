@@ -55,7 +55,11 @@ def find_sound_output(
         if socket.exists():
             return SoundOutput(True, f"sound server at {socket}")
     try:
-        cards = [line.strip() for line in cards_file.read_text(encoding="utf-8").splitlines() if _CARD_LINE.match(line)]
+        cards = [
+            line.strip()
+            for line in cards_file.read_text(encoding="utf-8").splitlines()
+            if _CARD_LINE.match(line)
+        ]
     except OSError:
         cards = []
     if cards:
