@@ -136,6 +136,10 @@ class LibraryControl(QObject):
         if total > files:  # the scanner grew the total by the tracks it analyses
             done, total = max(0, done - files), total - files
             self.window.show_progress(f"Analysing tracks {done}/{total}", done, total)
+        elif self._job is not None and self._job.analyze:
+            # The analysis pass re-reads the (cached) files first, then compiles its kernels
+            # once per machine: say what the wait is for.
+            self.window.show_progress("Preparing to analyse untagged tracks…", 0, 0)
         else:
             self.window.show_progress(f"Scanning library {done}/{total}", done, total)
         self.window.progress.setToolTip(path)

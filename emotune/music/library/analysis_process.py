@@ -40,16 +40,20 @@ def analyse_in_child(
         text=True,
     )
     assert child.stdout is not None
-    try:
-        for line in child.stdout:
-            if cancelled.is_set():
-                break
-            parts = line.split()
-            if len(parts) == 2 and parts[0].isdigit() and parts[1].isdigit():
-                progress(int(parts[0]), int(parts[1]))
-    finally:
-        if child.poll() is None and cancelled.is_set():
-            child.terminate()
+
+    def stop_on_cancel() -> None:
+        # The child may print nothing for a while (compiling): watch for a cancel separately,
+        # so closing the window never leaves an analysis running behind it.
+        while child.poll() is None:
+            if cancelled.wait(0.2):
+                child.terminate()
+                return
+
+    threading.Thread(target=stop_on_cancel, name="emotune-analysis-watch", daemon=True).start()
+    for line in child.stdout:
+        parts = line.split()
+        if not cancelled.is_set() and len(parts) == 2 and all(p.isdigit() for p in parts):
+            progress(int(parts[0]), int(parts[1]))
     return child.wait()
 
 
