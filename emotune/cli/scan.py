@@ -88,11 +88,6 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _cell(text: object, width: int) -> str:
-    value = "" if text is None else str(text)
-    return value if len(value) <= width else value[: width - 1] + "~"
-
-
 def print_table(report, stream: TextIO) -> None:
     """The human-readable report: tracks, counts per emotion, skipped files, summary."""
     from emotune.music.library.scanner import display_path
@@ -111,9 +106,9 @@ def print_table(report, stream: TextIO) -> None:
     widths = [width for _, width in columns]
     lines = []  # one write for the whole table: 100k print() calls cost a second
     for track in report.tracks:
-        cells = (
-            track.title,
-            track.artist,
+        cells = (  # all text: the cell formatting below runs 800,000 times on a 100k library
+            track.title or "",
+            track.artist or "",
             track.emotion.key,
             track.source,
             f"{track.confidence:.2f}",
@@ -121,7 +116,12 @@ def print_table(report, stream: TextIO) -> None:
             track.mode or "-",
             track.format,
         )
-        line = "  ".join([_cell(c, w).ljust(w) for c, w in zip(cells, widths, strict=True)])
+        line = "  ".join(
+            [
+                (c if len(c) <= w else c[: w - 1] + "~").ljust(w)
+                for c, w in zip(cells, widths, strict=True)
+            ]
+        )
         lines.append(line.rstrip())
     if lines:
         stream.write("\n".join(lines) + "\n")
