@@ -172,3 +172,26 @@ def test_a_big_library_is_filtered_in_slices_and_the_last_keystroke_wins(qtbot, 
     model.set_filter(mood=Emotion.HAPPY)
     model.flush()
     assert model.rowCount() == 0  # "sad" and Happy: nothing
+
+
+def test_a_big_library_is_indexed_off_the_gui_thread_and_the_latest_scan_wins(qtbot):
+    from emotune.ui.library_model import FILTER_SLICE
+    from emotune.ui.widgets.library_view import LibraryView
+
+    view = LibraryView()
+    qtbot.addWidget(view)
+    per = FILTER_SLICE // 7 + 10  # over one slice: the background path
+    first, second = fake_tracks(per), fake_tracks(per + 3)
+    built_on = []
+    original = view._tasks.run
+
+    def spy(fn, done=None):
+        return original(lambda: (built_on.append(threading.current_thread().name), fn())[1], done)
+
+    view._tasks.run = spy
+    view.set_tracks(first)
+    view.set_tracks(second)  # a rescan before the first index arrived
+    qtbot.waitUntil(lambda: view.model.total == len(second), timeout=10000)
+    qtbot.wait(200)  # the first, stale index must not replace it when it lands
+    assert view.model.total == len(second) and view.model.rowCount() == len(second)
+    assert built_on and all(name != threading.main_thread().name for name in built_on)

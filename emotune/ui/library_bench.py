@@ -113,7 +113,9 @@ def run_once(tracks: list[Track], query: str = "night dance") -> dict[str, float
     _wait(200)
 
     start = time.perf_counter()
-    view.set_tracks(tracks)
+    view.set_tracks(tracks)  # a big library is indexed off the GUI thread: wait for it
+    while view.model.total != len(tracks):
+        _wait(5)
     view.table.viewport().repaint()
     open_s = time.perf_counter() - start
     assert view.model.rowCount() == len(tracks)

@@ -10,6 +10,7 @@ list comprehension over precomputed keys takes a few milliseconds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -85,6 +86,57 @@ class _FilterJob:
         return self._done >= len(self.candidates)
 
 
+@dataclass(frozen=True)
+class TrackIndex:
+    """What the model needs to search and sort a library, built once per scan."""
+
+    tracks: list[Track]
+    search: list[str]  # casefolded "title artist album file" per track
+    emotion: list[int]  # Emotion value per track
+    sort: tuple[int, Qt.SortOrder]
+    order: list[int]  # every track index in that sort order
+
+
+def build_index(
+    tracks: Sequence[Track], column: int = -1, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder
+) -> TrackIndex:
+    """Index ``tracks`` for :meth:`LibraryModel.set_index`: plain Python, safe on any thread
+    (half a second for 100,000 tracks, so the window does it off the GUI thread)."""
+    tracks = list(tracks)
+    search = [
+        f"{t.title}\n{t.artist}\n{t.album}\n{getattr(t.path, 'stem', t.path)}".casefold()
+        for t in tracks
+    ]
+    emotion = [t.emotion.value for t in tracks]
+    return TrackIndex(
+        tracks, search, emotion, (column, order), sorted_order(tracks, emotion, column, order)
+    )
+
+
+def sorted_order(
+    tracks: Sequence[Track], emotion: Sequence[int], column: int, order: Qt.SortOrder
+) -> list[int]:
+    """Track indices sorted by ``column`` (unsorted: scan order)."""
+    # One sort key per track; its type depends on the column (text, tuple, number).
+    values: Sequence[object]
+    if column == TITLE:
+        values = [t.title.casefold() for t in tracks]
+    elif column == ARTIST:
+        values = [(t.artist.casefold(), t.album.casefold(), t.title.casefold()) for t in tracks]
+    elif column == ALBUM:
+        values = [(t.album.casefold(), t.title.casefold()) for t in tracks]
+    elif column == TIME:
+        values = [t.duration or 0.0 for t in tracks]
+    elif column == MOOD:
+        values = emotion
+    elif column == SOURCE:
+        values = [source_text(t) for t in tracks]
+    else:
+        return list(range(len(tracks)))
+    key = values.__getitem__
+    return sorted(range(len(tracks)), key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+
+
 class LibraryModel(QAbstractTableModel):
     """Tracks as rows; :meth:`set_filter` and :meth:`sort` choose which rows show, in what order."""
 
@@ -112,17 +164,25 @@ class LibraryModel(QAbstractTableModel):
 
     def set_tracks(self, tracks: Sequence[Track]) -> None:
         """A new scan: keep the search, mood filter and sort the user chose."""
+        self.set_index(build_index(tracks, *self._sort))
+
+    @property
+    def sort_key(self) -> tuple[int, Qt.SortOrder]:
+        """The sort in force, for :func:`build_index` off the GUI thread."""
+        return self._sort
+
+    def set_index(self, index: TrackIndex) -> None:
+        """Show tracks indexed by :func:`build_index` (cheap: for a big library, build the index
+        off the GUI thread); keeps the search and mood filter, and the sort if it changed since."""
         self._job = None
         self._needle, self._mood = self._wanted
         self.beginResetModel()
-        self._tracks = list(tracks)
-        self._search = [
-            f"{t.title}\n{t.artist}\n{t.album}\n{getattr(t.path, 'stem', t.path)}".casefold()
-            for t in self._tracks
-        ]
-        self._emotion = [t.emotion.value for t in self._tracks]
-        self._order = self._sorted_order(*self._sort)
-        self._rows = self._matching(self._order)
+        self._tracks, self._search, self._emotion = index.tracks, index.search, index.emotion
+        same_sort = index.sort == self._sort
+        self._order = index.order if same_sort else self._sorted_order(*self._sort)
+        self._rows = (
+            self._matching(self._order) if (self._needle or self._mood) else list(self._order)
+        )
         self.endResetModel()
         self.counts_changed.emit(len(self._rows), len(self._tracks))
 
@@ -204,25 +264,7 @@ class LibraryModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
-        tracks = self._tracks
-        # One sort key per track; its type depends on the column (text, tuple, number).
-        values: Sequence[object]
-        if column == TITLE:
-            values = [t.title.casefold() for t in tracks]
-        elif column == ARTIST:
-            values = [(t.artist.casefold(), t.album.casefold(), t.title.casefold()) for t in tracks]
-        elif column == ALBUM:
-            values = [(t.album.casefold(), t.title.casefold()) for t in tracks]
-        elif column == TIME:
-            values = [t.duration or 0.0 for t in tracks]
-        elif column == MOOD:
-            values = self._emotion
-        elif column == SOURCE:
-            values = [source_text(t) for t in tracks]
-        else:
-            return list(range(len(tracks)))
-        key = values.__getitem__
-        return sorted(range(len(tracks)), key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        return sorted_order(self._tracks, self._emotion, column, order)
 
     # -- Qt model API --------------------------------------------------------------------------
 

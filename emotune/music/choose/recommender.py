@@ -24,6 +24,7 @@ tracks available, and the plan says so in ``notes``.
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from collections.abc import Iterable, Sequence
@@ -316,10 +317,12 @@ class Recommender:
     # -- internals ------------------------------------------------------------------------
 
     def _choose(self, target: tuple[float, float], candidates: list[Track]) -> tuple[Track, float]:
-        scored = sorted(
+        # The nearest few only: a full sort per pick starved the window at 100,000 tracks.
+        scored = heapq.nsmallest(
+            max(1, self.candidates),
             ((_distance((t.valence, t.arousal), target), t) for t in candidates),
             key=lambda pair: pair[0],
-        )[: max(1, self.candidates)]
+        )
         nearest = scored[0][0]
         # Weight by closeness relative to the nearest candidate (so a sparse region still
         # varies), nudged by how sure the library is about each track's placement.

@@ -7,6 +7,7 @@ to show than a screenful.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -29,16 +30,22 @@ from emotune.emotions import EMOTIONS, Emotion
 from emotune.ui.library_model import (
     ALBUM,
     ARTIST,
+    FILTER_SLICE,
     MOOD,
     MOOD_CHOICES,
     SOURCE,
     TIME,
     TITLE,
     LibraryModel,
+    TrackIndex,
+    build_index,
 )
+from emotune.ui.workers.background import BackgroundTasks
 
 if TYPE_CHECKING:
     from emotune.music.library.track import Track
+
+log = logging.getLogger(__name__)
 
 
 class LibraryView(QWidget):
@@ -52,6 +59,8 @@ class LibraryView(QWidget):
         """An empty library view."""
         super().__init__(parent)
         self.model = LibraryModel(self)
+        self._tasks = BackgroundTasks("emotune-library-index", parent=self)
+        self._generation = 0  # the latest set_tracks; older indexes arriving late are dropped
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search title, artist, album…")
         self.search.setClearButtonEnabled(True)
@@ -139,8 +148,27 @@ class LibraryView(QWidget):
         return button
 
     def set_tracks(self, tracks: list[Track]) -> None:
-        """Show a (re)scanned library, keeping the search, filter and sort."""
-        self.model.set_tracks(tracks)
+        """Show a (re)scanned library, keeping the search, filter and sort. A big library is
+        indexed off the GUI thread (half a second at 100,000 tracks) and shown when ready."""
+        self._generation += 1
+        if len(tracks) <= FILTER_SLICE:
+            self.model.set_tracks(tracks)
+            return
+        generation, sort = self._generation, self.model.sort_key
+        self._tasks.run(
+            lambda: build_index(tracks, *sort),
+            lambda index, error: self._on_indexed(generation, index, error),
+        )
+
+    def _on_indexed(
+        self, generation: int, index: TrackIndex | None, error: Exception | None
+    ) -> None:
+        if generation != self._generation:
+            return  # a newer scan is on its way
+        if index is None:  # indexing failed: do it here rather than show nothing
+            log.error("indexing the library failed", exc_info=error)
+            return
+        self.model.set_index(index)
 
     def selected_rows(self) -> list[int]:
         """The selected rows, top to bottom."""

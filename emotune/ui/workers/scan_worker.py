@@ -50,11 +50,14 @@ class ScanJob:
     def _on_progress(self, done: int, total: int, path: Path) -> None:
         if self._cancel.is_set():
             raise ScanCancelled
-        # At most ~100 progress reports per scan: more only floods the GUI's event queue.
+        self._throttled(done, total, str(path))
+
+    def _throttled(self, done: int, total: int, path: str) -> None:
+        # At most ~100 progress reports per pass: more only floods the GUI's event queue.
         step = max(1, total // 100)
-        if done - self._last_report >= step or done >= total:
+        if done < self._last_report or done - self._last_report >= step or done >= total:
             self._last_report = done
-            self._report_progress(done, total, str(path))
+            self._report_progress(done, total, path)
 
     def __call__(self) -> ScanReport | None:
         """Scan (worker thread); ``None`` when cancelled. Errors propagate to the caller's ``done``."""
@@ -72,10 +75,11 @@ class ScanJob:
                 if self._cancel.is_set():
                     return None
                 analyze = False
+                self._last_report = 0  # the cached pass below reports from the start
         try:
             return scanner(self.folders, analyze=analyze, progress=self._on_progress)
         except ScanCancelled:
             return None
 
     def _on_child_progress(self, done: int, total: int) -> None:
-        self._report_progress(done, total, "")
+        self._throttled(done, total, "")
