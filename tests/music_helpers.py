@@ -88,3 +88,23 @@ def tag_lines(path: Path) -> set[str]:
     if audio is None or audio.tags is None:
         return set()
     return set(audio.tags.pprint().splitlines())
+
+
+def keep_numba_cache(request) -> None:
+    """Keep librosa's numba JIT cache between test runs (the app keeps it in user data).
+
+    Each test gets a fresh EMOTUNE_HOME, so without this every run would pay the one-off JIT
+    compilation (tens of seconds). Only effective if librosa is not imported yet.
+    """
+    import sys
+    import tempfile
+
+    if "librosa" not in sys.modules:
+        # pytest's cache plugin can be switched off (-p no:cacheprovider); then use a temp folder.
+        cache = getattr(request.config, "cache", None)
+        folder = (
+            cache.mkdir("numba")
+            if cache is not None
+            else Path(tempfile.gettempdir()) / "emotune-numba"
+        )
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))

@@ -3,14 +3,11 @@ decoder path, background analysis inside a scan, and graceful absence of librosa
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pytest
-from music_helpers import make_audio
+from music_helpers import keep_numba_cache, make_audio
 
 from emotune.devtools.encode import write_audio
 from emotune.devtools.synth import STYLES, PieceSpec, render
@@ -23,20 +20,7 @@ SR = analysis.DEFAULT_SR
 
 @pytest.fixture(scope="module", autouse=True)
 def _persistent_numba_cache(request):
-    """Keep librosa's numba JIT cache between test runs (the app keeps it in user data).
-
-    Each test gets a fresh EMOTUNE_HOME, so without this every run would pay the one-off JIT
-    compilation (tens of seconds). Only effective if librosa is not imported yet.
-    """
-    if "librosa" not in sys.modules:
-        # pytest's cache plugin can be switched off (-p no:cacheprovider); then use a temp folder.
-        cache = getattr(request.config, "cache", None)
-        folder = (
-            cache.mkdir("numba")
-            if cache is not None
-            else Path(tempfile.gettempdir()) / "emotune-numba"
-        )
-        os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
+    keep_numba_cache(request)
 
 
 def _test_pieces() -> list[PieceSpec]:

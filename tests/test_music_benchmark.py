@@ -7,13 +7,10 @@ to keep the rendering, labelling and scoring honest, and the analysis right on r
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
-import tempfile
-from pathlib import Path
 
 import pytest
+from music_helpers import keep_numba_cache
 
 from emotune.devtools import music_benchmark as benchmark
 
@@ -27,15 +24,7 @@ if shutil.which("fluidsynth") is None or not any(
 
 @pytest.fixture(scope="module", autouse=True)
 def _persistent_numba_cache(request):
-    """Keep librosa's JIT cache between runs (as tests/test_music_analysis.py does)."""
-    if "librosa" not in sys.modules:
-        cache = getattr(request.config, "cache", None)
-        folder = (
-            cache.mkdir("numba")
-            if cache is not None
-            else Path(tempfile.gettempdir()) / "emotune-numba"
-        )
-        os.environ.setdefault("NUMBA_CACHE_DIR", str(folder))
+    keep_numba_cache(request)
 
 
 @pytest.fixture(scope="module")

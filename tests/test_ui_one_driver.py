@@ -13,29 +13,12 @@ pytest.importorskip("PySide6")
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("skimage")
 
+from test_ui_vision import _write_demo_video  # noqa: E402
 from vision_fakes import real_model_available  # noqa: E402
 
 from emotune.cli import main as cli_main  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not real_model_available(), reason="needs the shipped model")
-
-
-def _demo_video(path: Path, seconds: float) -> Path:
-    from emotune.devtools import demo_video
-
-    writer = cv2.VideoWriter(
-        str(path),
-        cv2.VideoWriter_fourcc(*"MJPG"),
-        demo_video.FPS,
-        (demo_video.WIDTH, demo_video.HEIGHT),
-    )
-    assert writer.isOpened()
-    for i, frame in enumerate(demo_video.frames()):
-        if i >= seconds * demo_video.FPS:
-            break
-        writer.write(frame)
-    writer.release()
-    return path
 
 
 def _detect(video: Path, capsys) -> dict:
@@ -80,7 +63,7 @@ def _through_the_worker(qtbot, video: Path) -> tuple[list, list]:
 
 
 def test_detect_and_the_window_read_the_same_video_identically(qtbot, tmp_path, capsys):
-    video = _demo_video(tmp_path / "demo.avi", seconds=14.0)
+    video = _write_demo_video(tmp_path / "demo.mp4", seconds=14.0)
     report = _detect(video, capsys)
     frames, events = _through_the_worker(qtbot, video)
     records = report["frames"]

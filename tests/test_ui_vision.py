@@ -142,22 +142,11 @@ def test_frames_are_dropped_not_queued_while_the_gui_is_busy(qtbot, tmp_path):
 
 
 def _write_demo_video(path: Path, seconds: float = 4.0) -> Path:
-    cv2 = pytest.importorskip("cv2")
+    pytest.importorskip("cv2")
     pytest.importorskip("skimage")
     from emotune.devtools import demo_video
 
-    writer = cv2.VideoWriter(
-        str(path),
-        cv2.VideoWriter_fourcc(*"mp4v"),
-        demo_video.FPS,
-        (demo_video.WIDTH, demo_video.HEIGHT),
-    )
-    assert writer.isOpened()
-    for i, frame in enumerate(demo_video.frames()):
-        if i >= seconds * demo_video.FPS:
-            break
-        writer.write(frame)
-    writer.release()
+    demo_video.write_video(path, seconds)
     return path
 
 

@@ -129,14 +129,18 @@ def frames() -> Iterator[np.ndarray]:
             yield canvas
 
 
-def write_video(path: Path) -> int:
-    """Write the demo to ``path`` (MPEG-4 part 2 in .mp4/.avi); returns the frame count."""
+def write_video(path: Path, seconds: float | None = None) -> int:
+    """Write the demo (its first ``seconds``, default all) to ``path`` (MPEG-4 part 2 in
+    .mp4/.avi); returns the frame count."""
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
     if not writer.isOpened():
         raise RuntimeError(f"OpenCV cannot write video to {path}")
+    limit = None if seconds is None else round(seconds * FPS)
     count = 0
     try:
         for frame in frames():
+            if limit is not None and count >= limit:
+                break
             writer.write(frame)
             count += 1
     finally:
